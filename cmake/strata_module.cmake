@@ -1,0 +1,18 @@
+# strata_module(NAME DEPS...): one static library per top-level folder, built from every .cc
+# file under it, so adding a file never means editing a build list.
+function(strata_module name)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  if(sources)
+    add_library(strata_${name} STATIC ${sources})
+    set(scope PUBLIC)
+  else()
+    add_library(strata_${name} INTERFACE)
+    set(scope INTERFACE)
+  endif()
+  target_include_directories(strata_${name} ${scope} ${PROJECT_SOURCE_DIR})
+  target_link_libraries(strata_${name} ${scope} ${ARGN})
+  if(sources)
+    target_compile_options(strata_${name} PRIVATE -Wall -Wextra $<$<BOOL:${STRATA_WERROR}>:-Werror>)
+  endif()
+  add_library(strata::${name} ALIAS strata_${name})
+endfunction()
