@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include <prometheus/registry.h>
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
@@ -106,6 +107,9 @@ class WorkerFilterFactory {
 struct WorkerContext {
   core::Loop& loop;
   int worker_index;
+  // The process-wide metrics registry; families are created here once per worker, and the
+  // returned counters are thread-safe to increment on the data path.
+  prometheus::Registry& metrics;
 };
 
 class FilterFactory {
