@@ -11,14 +11,4 @@ int runGateway(const std::string&, const std::string&) {
   return 1;
 }
 
-int runCacheNode(const CacheNodeOptions&) {
-  std::fputs("strata cache-node: not built yet\n", stderr);
-  return 1;
-}
-
-int runCheckConfig(const std::string&) {
-  std::fputs("strata check-config: not built yet\n", stderr);
-  return 1;
-}
-
 }  // namespace strata::cmd
