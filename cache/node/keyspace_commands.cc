@@ -1,0 +1,221 @@
+// Generic keyspace commands: DEL/UNLINK, EXISTS, TYPE, the EXPIRE family, TTL/PTTL,
+// EXPIRETIME/PEXPIRETIME and PERSIST.
+#include "cache/node/command_handlers.h"
+#include "cache/resp/resp.h"
+
+namespace strata::cache::node {
+
+namespace {
+
+enum ExpireOption : uint32_t {
+  kExpireNx = 1u << 0,
+  kExpireXx = 1u << 1,
+  kExpireGt = 1u << 2,
+  kExpireLt = 1u << 3,
+};
+
+enum class TimeUnit { Seconds, Milliseconds };
+
+bool parseExpireOptions(CommandContext& ctx, uint32_t& options) {
+  for (size_t j = 3; j < ctx.argv.size(); j++) {
+    const std::string_view opt = ctx.argv[j];
+    if (equalsIgnoreCase(opt, "nx")) {
+      options |= kExpireNx;
+    } else if (equalsIgnoreCase(opt, "xx")) {
+      options |= kExpireXx;
+    } else if (equalsIgnoreCase(opt, "gt")) {
+      options |= kExpireGt;
+    } else if (equalsIgnoreCase(opt, "lt")) {
+      options |= kExpireLt;
+    } else {
+      std::string message = "ERR Unsupported option ";
+      message.append(opt.substr(0, 128));
+      resp::appendError(ctx.out, message);
+      return false;
+    }
+  }
+  if ((options & kExpireNx) != 0 && (options & (kExpireXx | kExpireGt | kExpireLt)) != 0) {
+    resp::appendError(ctx.out,
+                      "ERR NX and XX, GT or LT options at the same time are not compatible");
+    return false;
+  }
+  if ((options & kExpireGt) != 0 && (options & kExpireLt) != 0) {
+    resp::appendError(ctx.out, "ERR GT and LT options at the same time are not compatible");
+    return false;
+  }
+  return true;
+}
+
+// Whether NX/XX/GT/LT allow replacing `current` (kNoExpiry means persistent, which GT treats
+// as infinite and LT as larger than anything).
+bool expireConditionHolds(uint32_t options, int64_t current, int64_t when) {
+  if ((options & kExpireNx) != 0 && current != kNoExpiry) {
+    return false;
+  }
+  if ((options & kExpireXx) != 0 && current == kNoExpiry) {
+    return false;
+  }
+  if ((options & kExpireGt) != 0 && (current == kNoExpiry || when <= current)) {
+    return false;
+  }
+  if ((options & kExpireLt) != 0 && current != kNoExpiry && when >= current) {
+    return false;
+  }
+  return true;
+}
+
+// EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT (Redis's expireGenericCommand). The TTL may be
+// negative (the key is deleted), but converting to ms or adding the base time must not
+// overflow: a wrapped time would silently expire the key at a random moment (case 25).
+void expireGeneric(CommandContext& ctx, int64_t base_ms, TimeUnit unit) {
+  uint32_t options = 0;
+  if (!parseExpireOptions(ctx, options)) {
+    return;
+  }
+  int64_t when = 0;
+  if (!parseInt64OrReply(ctx, ctx.argv[2], when)) {
+    return;
+  }
+  if (unit == TimeUnit::Seconds) {
+    if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) {
+      replyExpireTimeError(ctx);
+      return;
+    }
+    when *= 1000;
+  }
+  if (when > INT64_MAX - base_ms) {
+    replyExpireTimeError(ctx);
+    return;
+  }
+  when += base_ms;
+  Keyspace::Item* item = ctx.keyspace.lookupWrite(ctx.argv[1]);
+  if (item == nullptr || !expireConditionHolds(options, item->second.expire_at_ms, when)) {
+    resp::appendInteger(ctx.out, 0);
+    return;
+  }
+  if (when <= ctx.keyspace.nowMs()) {
+    ctx.keyspace.erase(*item);
+  } else {
+    ctx.keyspace.setExpire(*item, when);
+  }
+  resp::appendInteger(ctx.out, 1);
+}
+
+void ttlGeneric(CommandContext& ctx, TimeUnit unit) {
+  Keyspace::Item* item = ctx.keyspace.lookupRead(ctx.argv[1]);
+  if (item == nullptr) {
+    resp::appendInteger(ctx.out, -2);
+    return;
+  }
+  const int64_t expire = item->second.expire_at_ms;
+  if (expire == kNoExpiry) {
+    resp::appendInteger(ctx.out, -1);
+    return;
+  }
+  const int64_t ttl = std::max<int64_t>(expire - ctx.keyspace.nowMs(), 0);
+  // Seconds round to nearest, so EXPIRE k 100 reads back as 100 right after.
+  resp::appendInteger(ctx.out, unit == TimeUnit::Milliseconds ? ttl : (ttl + 500) / 1000);
+}
+
+void expiretimeGeneric(CommandContext& ctx, TimeUnit unit) {
+  Keyspace::Item* item = ctx.keyspace.lookupRead(ctx.argv[1]);
+  if (item == nullptr) {
+    resp::appendInteger(ctx.out, -2);
+    return;
+  }
+  const int64_t expire = item->second.expire_at_ms;
+  if (expire == kNoExpiry) {
+    resp::appendInteger(ctx.out, -1);
+    return;
+  }
+  resp::appendInteger(ctx.out, unit == TimeUnit::Milliseconds ? expire : (expire + 500) / 1000);
+}
+
+}  // namespace
+
+void delCommand(CommandContext& ctx) {
+  int64_t deleted = 0;
+  for (size_t j = 1; j < ctx.argv.size(); j++) {
+    // lookupWrite first so a key whose time has passed does not count as deleted.
+    if (Keyspace::Item* item = ctx.keyspace.lookupWrite(ctx.argv[j])) {
+      ctx.keyspace.erase(*item);
+      deleted++;
+    }
+  }
+  resp::appendInteger(ctx.out, deleted);
+}
+
+void existsCommand(CommandContext& ctx) {
+  int64_t count = 0;
+  for (size_t j = 1; j < ctx.argv.size(); j++) {
+    count += ctx.keyspace.lookupRead(ctx.argv[j]) != nullptr ? 1 : 0;
+  }
+  resp::appendInteger(ctx.out, count);
+}
+
+void typeCommand(CommandContext& ctx) {
+  Keyspace::Item* item = ctx.keyspace.lookupWrite(ctx.argv[1]);
+  if (item == nullptr) {
+    resp::appendStatus(ctx.out, "none");
+    return;
+  }
+  switch (valueType(item->second.value)) {
+    case ValueType::String:
+      resp::appendStatus(ctx.out, "string");
+      return;
+  }
+}
+
+void expireCommand(CommandContext& ctx) {
+  expireGeneric(ctx, ctx.keyspace.nowMs(), TimeUnit::Seconds);
+}
+
+void pexpireCommand(CommandContext& ctx) {
+  expireGeneric(ctx, ctx.keyspace.nowMs(), TimeUnit::Milliseconds);
+}
+
+void expireatCommand(CommandContext& ctx) {
+  expireGeneric(ctx, 0, TimeUnit::Seconds);
+}
+
+void pexpireatCommand(CommandContext& ctx) {
+  expireGeneric(ctx, 0, TimeUnit::Milliseconds);
+}
+
+void ttlCommand(CommandContext& ctx) {
+  ttlGeneric(ctx, TimeUnit::Seconds);
+}
+
+void pttlCommand(CommandContext& ctx) {
+  ttlGeneric(ctx, TimeUnit::Milliseconds);
+}
+
+void expiretimeCommand(CommandContext& ctx) {
+  expiretimeGeneric(ctx, TimeUnit::Seconds);
+}
+
+void pexpiretimeCommand(CommandContext& ctx) {
+  expiretimeGeneric(ctx, TimeUnit::Milliseconds);
+}
+
+void persistCommand(CommandContext& ctx) {
+  Keyspace::Item* item = ctx.keyspace.lookupWrite(ctx.argv[1]);
+  resp::appendInteger(ctx.out, item != nullptr && ctx.keyspace.persist(*item) ? 1 : 0);
+}
+
+void dbsizeCommand(CommandContext& ctx) {
+  resp::appendInteger(ctx.out, static_cast<int64_t>(ctx.keyspace.size()));
+}
+
+void flushallCommand(CommandContext& ctx) {
+  // SYNC and ASYNC are accepted; freeing happens inline either way for now.
+  if (ctx.argv.size() > 2 || (ctx.argv.size() == 2 && !equalsIgnoreCase(ctx.argv[1], "sync") &&
+                              !equalsIgnoreCase(ctx.argv[1], "async"))) {
+    resp::appendError(ctx.out, kSyntaxError);
+    return;
+  }
+  ctx.keyspace.clear();
+  resp::appendStatus(ctx.out, "OK");
+}
+
+}  // namespace strata::cache::node
