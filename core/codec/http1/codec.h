@@ -7,6 +7,13 @@
 // before a field's colon, a Transfer-Encoding other than a final "chunked", oversize or
 // malformed chunk sizes, bare LF, obs-fold, NUL/CTL bytes in fields). A refused request maps to
 // 400 and the connection closes; a refused upstream response maps to 502.
+//
+// Choices within what RFC 9112 allows: identical repeated Content-Length fields are refused like
+// differing ones (collapsing is permitted, never required); a request Transfer-Encoding other
+// than exactly "chunked" is refused (400, or 501 for "<coding>, chunked"); a response
+// Transfer-Encoding other than exactly "chunked" is refused (502) rather than read until close;
+// trailer fields that carry framing, routing or credentials are dropped. The raw-byte checks
+// llhttp 8.1 lacks (bare LF, obs-fold, the CRLF after chunk data) are made by the decoder itself.
 #pragma once
 
 #include <cstdint>
@@ -55,18 +62,23 @@ class Decoder {
   // unusable: InvalidRequest/InvalidHeader (-> 400), InvalidResponse (-> 502), or
   // InvalidRequest with context "body too large" (-> 413).
   Result<size_t> feed(std::string_view data);
-  // Continues after a message-complete pause.
+  // Continues after a message-complete pause. May also be called from inside onMessageComplete,
+  // in which case feed() carries on with the next message.
   void resume();
   bool paused() const;
   // Response decoders: the next response answers a HEAD request (no body whatever its fields
-  // say). Set before feeding that response.
+  // say). Set before feeding that response; it applies to 1xx interim responses and the final
+  // response, and is cleared when the final response completes.
   void expectHeadResponse(bool head);
   // Response decoders: the peer closed the connection. Completes a body framed by close, or
   // returns an error when a message was cut short.
   Status finish();
   // True between the first byte of a message and its completion.
   bool messageInProgress() const;
-  // The HTTP status that best describes the last error (400, 413, 431, 501, 502 ...).
+  // The HTTP status that best describes the last error: requests 400, 413 (body too large), 414
+  // (request-target over max_header_bytes), 431 (fields over max_header_bytes or
+  // max_header_count), 501 (unsupported transfer coding), 505 (not HTTP/1.x); responses 502.
+  // 0 while no error occurred.
   int errorStatus() const;
 
  private:
