@@ -28,6 +28,8 @@ struct ServerStats {
   uint64_t net_output_bytes = 0;
   uint64_t client_buffer_bytes = 0;  // query and reply buffers, refreshed by the server
   uint64_t active_expire_cycles = 0;
+  // Times a client's reading was paused because its replies were not draining.
+  uint64_t reads_paused = 0;
 };
 
 // Per-connection state that commands read or change.

@@ -128,7 +128,9 @@ void expiretimeGeneric(CommandContext& ctx, TimeUnit unit) {
     resp::appendInteger(ctx.out, -1);
     return;
   }
-  resp::appendInteger(ctx.out, unit == TimeUnit::Milliseconds ? expire : (expire + 500) / 1000);
+  // Rounded to the nearest second without adding first: expire may be INT64_MAX (PEXPIREAT).
+  const int64_t seconds = expire / 1000 + (expire % 1000 >= 500 ? 1 : 0);
+  resp::appendInteger(ctx.out, unit == TimeUnit::Milliseconds ? expire : seconds);
 }
 
 }  // namespace

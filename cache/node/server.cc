@@ -32,6 +32,11 @@ class CacheServer::Client final : public core::ConnectionHandler {
  private:
   size_t execute(std::string_view input);
   void flush();
+  void pause() {
+    paused_ = true;
+    connection_->pauseReading();
+    server_.stats_.reads_paused++;
+  }
   void closeAfterReply();
   void remove();
 
@@ -75,8 +80,7 @@ size_t CacheServer::Client::execute(std::string_view input) {
     if (reply_.size() >= server_.options_.reply_flush_bytes) {
       flush();
       if (connection_->writeBlocked()) {
-        paused_ = true;
-        connection_->pauseReading();
+        pause();
       }
     }
   }
@@ -108,8 +112,7 @@ void CacheServer::Client::onData(std::string_view bytes) {
   }
   flush();
   if (!closing_ && !paused_ && connection_->writeBlocked()) {
-    paused_ = true;
-    connection_->pauseReading();
+    pause();
   }
 }
 
@@ -128,7 +131,7 @@ void CacheServer::Client::onWriteDrained() {
   flush();
   if (!closing_ && !paused_) {
     if (connection_->writeBlocked()) {
-      paused_ = true;
+      pause();
     } else {
       connection_->startReading();
     }

@@ -151,8 +151,11 @@ void echoCommand(CommandContext& ctx) {
 
 void selectCommand(CommandContext& ctx) {
   int64_t index = 0;
-  if (!parseInt64(ctx.argv[1], index) || index < INT32_MIN || index > INT32_MAX) {
+  if (!parseInt64(ctx.argv[1], index)) {
     resp::appendError(ctx.out, kNotIntegerError);
+  } else if (index < INT32_MIN || index > INT32_MAX) {
+    resp::appendError(ctx.out,
+                      "ERR value is out of range, value must between -2147483648 and 2147483647");
   } else if (index != 0) {
     resp::appendError(ctx.out, "ERR DB index is out of range");
   } else {

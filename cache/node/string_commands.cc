@@ -32,6 +32,19 @@ struct ExpireArg {
   bool present = false;
 };
 
+uint32_t expireOptionFlag(std::string_view opt) {
+  if (equalsIgnoreCase(opt, "ex")) {
+    return kEx;
+  }
+  if (equalsIgnoreCase(opt, "px")) {
+    return kPx;
+  }
+  if (equalsIgnoreCase(opt, "exat")) {
+    return kExAt;
+  }
+  return equalsIgnoreCase(opt, "pxat") ? static_cast<uint32_t>(kPxAt) : 0u;
+}
+
 // Parses the options after SET key value (or GETEX key). Incompatible or unknown options and
 // a missing expire value are "ERR syntax error", checked in Redis's order.
 bool parseSetOptions(CommandContext& ctx, ArgsOf kind, uint32_t& flags, ExpireArg& expire) {
@@ -52,13 +65,11 @@ bool parseSetOptions(CommandContext& ctx, ArgsOf kind, uint32_t& flags, ExpireAr
     } else if (!is_set && equalsIgnoreCase(opt, "persist") &&
                (flags & (kKeepTtl | kAnyExpire)) == 0) {
       flags |= kPersist;
-    } else if (has_next && (flags & (kKeepTtl | kPersist | kAnyExpire)) == 0 &&
-               (equalsIgnoreCase(opt, "ex") || equalsIgnoreCase(opt, "px") ||
-                equalsIgnoreCase(opt, "exat") || equalsIgnoreCase(opt, "pxat"))) {
-      flags |= equalsIgnoreCase(opt, "ex")     ? kEx
-               : equalsIgnoreCase(opt, "px")   ? kPx
-               : equalsIgnoreCase(opt, "exat") ? kExAt
-                                               : kPxAt;
+    } else if (const uint32_t unit = expireOptionFlag(opt);
+               unit != 0 && has_next &&
+               (flags & (kKeepTtl | kPersist | (kAnyExpire & ~unit))) == 0) {
+      // Each expire option excludes the other three but may repeat; the last value wins.
+      flags |= unit;
       expire = {argv[j + 1], true};
       j++;
     } else {
