@@ -5,54 +5,18 @@
 #include <array>
 #include <cctype>
 
+#include "core/http/path.h"
+
 namespace strata::plugins::response_cache {
 namespace {
 
 using core::http::iequals;
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-bool isUnreserved(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
-         c == '~';
-}
 
 std::string toLower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-// True if a normalised path has a "." or ".." segment. Origins disagree on how to resolve them,
-// and a cache that resolved them itself would let "/a/../b" fill the entry of "/b" with whatever
-// the origin answered for the literal path, so such requests are not cached at all.
-bool hasDotSegment(std::string_view path) {
-  size_t start = 0;
-  while (start <= path.size()) {
-    const auto slash = path.find('/', start);
-    const auto end = slash == std::string_view::npos ? path.size() : slash;
-    const auto segment = path.substr(start, end - start);
-    if (segment == "." || segment == "..") {
-      return true;
-    }
-    if (slash == std::string_view::npos) {
-      break;
-    }
-    start = slash + 1;
-  }
-  return false;
 }
 
 // Fields whose values are lists of case-insensitive tokens and parameters.
@@ -71,32 +35,6 @@ bool isCaseInsensitiveList(std::string_view name) {
 }
 
 }  // namespace
-
-std::string normalisePath(std::string_view path) {
-  std::string out;
-  out.reserve(path.size());
-  for (size_t i = 0; i < path.size(); ++i) {
-    const char c = path[i];
-    if (c == '%' && i + 2 < path.size() && hexValue(path[i + 1]) >= 0 &&
-        hexValue(path[i + 2]) >= 0) {
-      const char decoded = static_cast<char>(hexValue(path[i + 1]) * 16 + hexValue(path[i + 2]));
-      if (isUnreserved(decoded)) {
-        out += decoded;
-      } else {
-        out += '%';
-        out += static_cast<char>(std::toupper(static_cast<unsigned char>(path[i + 1])));
-        out += static_cast<char>(std::toupper(static_cast<unsigned char>(path[i + 2])));
-      }
-      i += 2;
-      continue;
-    }
-    out += c;
-  }
-  if (out.empty()) {
-    out = "/";
-  }
-  return out;
-}
 
 std::optional<std::string> primaryKey(std::string_view scheme,
                                       const core::http::RequestHead& request) {
@@ -132,16 +70,18 @@ std::optional<std::string> primaryKey(std::string_view scheme,
   const auto path = target.substr(0, query_start);
   const auto query =
       query_start == std::string_view::npos ? std::string_view() : target.substr(query_start);
-  std::string normalised = normalisePath(path);
-  if (normalised.front() != '/' || hasDotSegment(normalised)) {
+  // The gateway forwards the normalised path upstream, so keying on the same normal form can
+  // never make two resources share an entry. A path it refuses is not cached.
+  auto normalised = core::http::normalizePath(path.empty() ? std::string_view("/") : path);
+  if (!normalised || normalised->empty() || normalised->front() != '/') {
     return std::nullopt;
   }
   std::string key;
-  key.reserve(scheme_lower.size() + 3 + host.size() + normalised.size() + query.size());
+  key.reserve(scheme_lower.size() + 3 + host.size() + normalised->size() + query.size());
   key += scheme_lower;
   key += "://";
   key += host;
-  key += normalised;
+  key += *normalised;
   key += query;
   return key;
 }

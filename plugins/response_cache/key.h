@@ -13,15 +13,13 @@
 namespace strata::plugins::response_cache {
 
 // The normalised URI of a request: scheme "://" lower-cased host without the scheme's default
-// port, then the path with dot segments removed, percent-encodings upper-cased and percent-
-// encoded unreserved characters decoded (RFC 3986 §6.2.2), then the query exactly as received.
-// An absolute-form target supplies the authority itself (RFC 9112 §3.2.2). nullopt when the
-// request has no usable authority or path (such requests are not cached).
+// port, then the path in the gateway's normal form (core/http/path.h: unreserved escapes
+// decoded, other escapes upper-cased, slashes merged, dot segments removed), then the query
+// exactly as received. An absolute-form target supplies the authority itself (RFC 9112 §3.2.2).
+// nullopt when the request has no usable authority or a path the gateway refuses (such requests
+// are not cached).
 std::optional<std::string> primaryKey(std::string_view scheme,
                                       const core::http::RequestHead& request);
-
-// RFC 3986 §6.2.2 path normalisation, exposed for tests.
-std::string normalisePath(std::string_view path);
 
 // The value of one selecting header field of a request, normalised only where the field's
 // definition makes the difference meaningless: field lines are combined, list elements are
