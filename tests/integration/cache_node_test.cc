@@ -1,0 +1,209 @@
+// Integration tests for `strata cache-node`: the built binary on a free loopback port, driven by
+// the real redis-cli and redis-benchmark, plus raw pipelines of cases 18 and 23, and a clean exit
+// on SIGTERM.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+
+namespace strata::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+constexpr const char* kRedisCli = "/usr/bin/redis-cli";
+constexpr const char* kRedisBenchmark = "/usr/bin/redis-benchmark";
+
+class CacheNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = freePort();
+    node_ = ChildProcess({STRATA_BINARY, "cache-node", "--port", std::to_string(port_)},
+                         dir_.file("cache-node.log"));
+    ASSERT_TRUE(waitForPort(port_)) << node_.log();
+  }
+
+  void TearDown() override {
+    if (node_.pid() > 0 && node_.running()) {
+      node_.stop();
+    }
+  }
+
+  // redis-cli with its arguments; returns stdout and checks the exit code.
+  std::string cli(std::vector<std::string> args) {
+    std::vector<std::string> argv = {kRedisCli, "-p", std::to_string(port_)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    int code = -1;
+    std::string out = runCommand(argv, &code, std::chrono::seconds(20));
+    EXPECT_EQ(code, 0) << out;
+    return out;
+  }
+
+  int connectRaw() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port_);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    return fd;
+  }
+
+  static void sendAll(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      ASSERT_GT(n, 0);
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  // Reads until `want` bytes (or EOF when until_eof), bounded by 10 s. Sets *eof if the peer
+  // closed.
+  static std::string readRaw(int fd, size_t want, bool until_eof, bool* eof = nullptr) {
+    std::string bytes;
+    const auto deadline = steady_clock::now() + milliseconds(10000);
+    char buffer[16384];
+    while ((until_eof || bytes.size() < want) && steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) {
+        continue;
+      }
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) {
+        if (eof != nullptr) {
+          *eof = true;
+        }
+        break;
+      }
+      bytes.append(buffer, static_cast<size_t>(n));
+    }
+    return bytes;
+  }
+
+  TempDir dir_;
+  uint16_t port_ = 0;
+  ChildProcess node_;
+};
+
+TEST_F(CacheNodeTest, RedisCliCommandsAndCleanExit) {
+  EXPECT_EQ(cli({"SET", "k", "v"}), "OK\n");
+  EXPECT_EQ(cli({"GET", "k"}), "v\n");
+  EXPECT_EQ(cli({"EXPIRE", "k", "100"}), "1\n");
+  const std::string ttl = cli({"TTL", "k"});
+  EXPECT_TRUE(ttl == "100\n" || ttl == "99\n") << ttl;
+  const long long pttl = std::stoll(cli({"PTTL", "k"}));
+  EXPECT_GT(pttl, 90000);
+  EXPECT_LE(pttl, 100000);
+  EXPECT_EQ(cli({"DEL", "k"}), "1\n");
+  EXPECT_EQ(cli({"GET", "k"}), "\n");
+  EXPECT_EQ(cli({"TTL", "k"}), "-2\n");
+  EXPECT_EQ(cli({"INCRBY", "n", "5"}), "5\n");
+  // redis-cli prints an error reply followed by an empty line when not on a terminal.
+  EXPECT_EQ(cli({"MSET", "a", "1", "b"}), "ERR wrong number of arguments for 'mset' command\n\n");
+  EXPECT_EQ(cli({"PING"}), "PONG\n");
+  const std::string info = cli({"INFO", "keyspace"});
+  EXPECT_NE(info.find("db0:keys=1,expires=0"), std::string::npos) << info;
+
+  const int status = node_.stop();
+  ASSERT_TRUE(WIFEXITED(status)) << node_.log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << node_.log();
+  const std::string log = node_.log();
+  EXPECT_NE(log.find("cache node listening on 127.0.0.1:" + std::to_string(port_)),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("runtime error"), std::string::npos) << log;  // UBSan findings
+}
+
+TEST_F(CacheNodeTest, PipelinedRedisBenchmarkCompletes) {
+  int code = -1;
+  const std::string out = runCommand({kRedisBenchmark, "-p", std::to_string(port_), "-n", "10000",
+                                      "-P", "16", "-t", "set,get,incr,mset", "-q"},
+                                     &code, std::chrono::seconds(120));
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(out.find("rror"), std::string::npos) << out;
+  for (const char* test : {"SET:", "GET:", "INCR:", "MSET (10 keys):"}) {
+    EXPECT_NE(out.find(test), std::string::npos) << test << "\n" << out;
+  }
+  // The benchmark's INCRs all landed on one counter key.
+  EXPECT_EQ(cli({"GET", "counter:__rand_int__"}), "10000\n");
+  const int status = node_.stop();
+  ASSERT_TRUE(WIFEXITED(status)) << node_.log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << node_.log();
+}
+
+// Case 18 and case 23's skipped frames in one raw pipeline: replies in order, connection open.
+TEST_F(CacheNodeTest, RawPipelineOfMalformedMultiKeyCommands) {
+  const int fd = connectRaw();
+  const std::string request =
+      "*4\r\n$4\r\nMSET\r\n$4\r\nkey1\r\n$4\r\nval1\r\n$4\r\nkey2\r\n"
+      "*2\r\n$4\r\nMSET\r\n$4\r\nkey1\r\n"
+      "*1\r\n$4\r\nMSET\r\n"
+      "*-1\r\n"
+      "*2\r\n$4\r\nMGET\r\n$4\r\nkey1\r\n"
+      "*1\r\n$4\r\nMGET\r\n"
+      "*0\r\n"
+      "*2\r\n$3\r\nDEL\r\n$4\r\nkey1\r\n"
+      "*1\r\n$3\r\nDEL\r\n"
+      "*1\r\n$4\r\nPING\r\n";
+  const std::string mset = "-ERR wrong number of arguments for 'mset' command\r\n";
+  const std::string expected = mset + mset + mset + "*1\r\n$-1\r\n" +
+                               "-ERR wrong number of arguments for 'mget' command\r\n" + ":0\r\n" +
+                               "-ERR wrong number of arguments for 'del' command\r\n" + "+PONG\r\n";
+  sendAll(fd, request);
+  EXPECT_EQ(readRaw(fd, expected.size(), false), expected);
+  ::close(fd);
+}
+
+// Case 23: each huge or negative length on a fresh connection gets the protocol error and a
+// close, the node's memory does not balloon, and an idle client never notices.
+TEST_F(CacheNodeTest, ProtocolErrorsCloseOnlyTheOffendingClient) {
+  const int idle = connectRaw();
+  sendAll(idle, "*3\r\n$3\r\nSET\r\n$4\r\nidle\r\n$2\r\nok\r\n");
+  EXPECT_EQ(readRaw(idle, 5, false), "+OK\r\n");
+
+  const std::string multibulk = "-ERR Protocol error: invalid multibulk length\r\n";
+  const std::string bulk = "-ERR Protocol error: invalid bulk length\r\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"*2000000000\r\n", multibulk},
+      {"*10000000\r\n", multibulk},
+      {"*2\r\n$2147483648\r\n", bulk},
+      {"*2\r\n$-5\r\n", bulk},
+  };
+  for (const auto& [request, reply] : cases) {
+    const int fd = connectRaw();
+    sendAll(fd, request);
+    bool eof = false;
+    EXPECT_EQ(readRaw(fd, 0, true, &eof), reply) << request;
+    EXPECT_TRUE(eof) << request;
+    ::close(fd);
+  }
+  for (const std::string request : {"*-1\r\n*1\r\n$4\r\nPING\r\n", "*0\r\n*1\r\n$4\r\nPING\r\n"}) {
+    const int fd = connectRaw();
+    sendAll(fd, request);
+    EXPECT_EQ(readRaw(fd, 7, false), "+PONG\r\n") << request;
+    ::close(fd);
+  }
+
+  sendAll(idle, "*2\r\n$3\r\nGET\r\n$4\r\nidle\r\n");
+  EXPECT_EQ(readRaw(idle, 8, false), "$2\r\nok\r\n");
+  ::close(idle);
+  EXPECT_TRUE(node_.running());
+  const std::string memory = cli({"INFO", "memory"});
+  const auto at = memory.find("used_memory:");
+  ASSERT_NE(at, std::string::npos) << memory;
+  EXPECT_LT(std::stoll(memory.substr(at + 12)), 1024 * 1024) << memory;
+}
+
+}  // namespace
+}  // namespace strata::testing
