@@ -14,9 +14,13 @@ namespace {
 using core::http::ResponseHead;
 using gateway::FilterStatus;
 
-// Every listener is plain HTTP today, so the scheme part of every key is "http". When TLS
-// listeners arrive, the scheme must come from the connection, never from a request header.
-constexpr std::string_view kScheme = "http";
+// The scheme part of the key. Filters see the request after the gateway replaced any
+// client-sent X-Forwarded-Proto with the downstream connection's own scheme
+// (core/http/hop_by_hop.h), so the field states a fact about the connection here.
+std::string_view requestScheme(const core::http::RequestHead& head) {
+  const auto proto = head.headers.get("x-forwarded-proto");
+  return proto && core::http::iequals(*proto, "https") ? "https" : "http";
+}
 
 // Representation metadata a 304 carries (RFC 9110 §15.4.5), plus Last-Modified, which guides
 // the client's own cache.
@@ -39,7 +43,7 @@ ResponseCacheFilter::~ResponseCacheFilter() = default;
 FilterStatus ResponseCacheFilter::onRequestHeaders(core::http::RequestHead& head,
                                                    bool /*end_stream*/) {
   const auto decision = classifyRequest(head);
-  auto key = decision.action == RequestAction::Bypass ? std::nullopt : primaryKey(kScheme, head);
+  auto key = decision.action == RequestAction::Bypass ? std::nullopt : primaryKey(requestScheme(head), head);
   if (!key || !worker_->store) {
     increment(worker_->metrics.bypass);
     return FilterStatus::Continue;
