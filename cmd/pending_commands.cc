@@ -6,9 +6,4 @@
 
 namespace strata::cmd {
 
-int runGateway(const std::string&, const std::string&) {
-  std::fputs("strata gateway: not built yet\n", stderr);
-  return 1;
-}
-
 }  // namespace strata::cmd

@@ -1,0 +1,106 @@
+// Gateway start-up, signal handling and graceful stop.
+#include "gateway/gateway.h"
+
+#include <csignal>
+
+#include "core/log/log.h"
+
+namespace strata::gateway {
+
+Gateway::Gateway(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {
+  admin_ = std::make_unique<AdminServer>(loop_, registry_, [this] { return ready_ && !stopping_; });
+}
+
+Gateway::~Gateway() {
+  if (running_workers_ > 0 && !stopping_) {
+    stop();
+    loop_.run();
+  }
+  for (auto& worker : workers_) {
+    worker->join();
+  }
+  workers_.clear();
+  sigint_.reset();
+  sigterm_.reset();
+  admin_.reset();
+  loop_.close();
+}
+
+core::Status Gateway::start() {
+  auto metrics = GatewayMetrics::create(registry_);
+  if (!metrics) {
+    return tl::unexpected(metrics.error());
+  }
+  metrics_ = std::move(*metrics);
+  if (auto listening = admin_->listen(snapshot_->config.admin.address); !listening) {
+    return tl::unexpected(listening.error());
+  }
+  std::vector<core::SocketAddress> addresses;
+  for (const auto& listener : snapshot_->config.listeners) {
+    addresses.push_back(listener.address);
+  }
+  for (int i = 0; i < snapshot_->config.workers; ++i) {
+    auto worker = std::make_unique<Worker>(i, *metrics_, *registry_.registry());
+    auto bound = worker->start(snapshot_, addresses);
+    if (!bound) {
+      // Workers already running are stopped before the error goes back.
+      stop();
+      loop_.run();
+      return tl::unexpected(bound.error());
+    }
+    // Later workers share the first one's ports (SO_REUSEPORT), so "port 0" means one port.
+    addresses = *bound;
+    if (i == 0) {
+      listener_addresses_ = *bound;
+    }
+    workers_.push_back(std::move(worker));
+    ++running_workers_;
+  }
+  sigint_ = std::make_unique<core::SignalWatcher>(loop_, SIGINT, [this] { stop(); });
+  sigterm_ = std::make_unique<core::SignalWatcher>(loop_, SIGTERM, [this] { stop(); });
+  ready_ = true;
+  return {};
+}
+
+int Gateway::run() {
+  loop_.run();
+  int unclean = 0;
+  for (auto& worker : workers_) {
+    worker->join();
+    if (worker->loopCloseResult() != 0) {
+      ++unclean;
+    }
+  }
+  return unclean;
+}
+
+void Gateway::stop() {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  STRATA_LOG_INFO("gateway stopping: draining in-flight requests (up to {} ms)",
+                  snapshot_->config.drain_timeout_ms);
+  if (running_workers_ == 0) {
+    onWorkerStopped();
+    return;
+  }
+  for (auto& worker : workers_) {
+    worker->stop([this] { loop_.post([this] { onWorkerStopped(); }); });
+  }
+}
+
+void Gateway::onWorkerStopped() {
+  if (running_workers_ > 0) {
+    --running_workers_;
+  }
+  if (running_workers_ > 0) {
+    return;
+  }
+  admin_->close();
+  sigint_.reset();
+  sigterm_.reset();
+  loop_.stop();
+}
+
+}  // namespace strata::gateway
