@@ -1,0 +1,391 @@
+// End-to-end tests of the gateway against scripted upstreams that misbehave on purpose: a pooled
+// keep-alive connection closed under a reused request (retried for idempotent methods only),
+// close-delimited responses re-framed for HTTP/1.1 and HTTP/1.0 clients, hop-by-hop fields in
+// responses, request bodies arriving byte-exact, large responses to a slow reader, and an
+// upstream that dies mid-response.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/integration/gateway_test_client.h"
+#include "tests/support/process.h"
+
+namespace strata::testing {
+namespace {
+
+constexpr auto kWait = std::chrono::seconds(10);
+
+std::string randomBytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string out(n, '\0');
+  for (auto& c : out) {
+    c = static_cast<char>(rng());
+  }
+  return out;
+}
+
+// Reads one request head from the upstream side; "" on timeout or close.
+std::string readHead(SocketIo& io) {
+  const auto end = io.waitFor("\r\n\r\n", Clock::now() + kWait);
+  if (end == std::string::npos) {
+    return "";
+  }
+  std::string head = io.buffer().substr(0, end + 4);
+  io.buffer().erase(0, end + 4);
+  return head;
+}
+
+std::string readExactly(SocketIo& io, size_t n) {
+  if (!io.waitForBytes(n, Clock::now() + kWait)) {
+    return "";
+  }
+  std::string out = io.buffer().substr(0, n);
+  io.buffer().erase(0, n);
+  return out;
+}
+
+// Decodes a chunked body; sets ok=false on a framing error or timeout.
+std::string readChunked(SocketIo& io, bool& ok) {
+  std::string body;
+  ok = false;
+  while (true) {
+    const auto eol = io.waitFor("\r\n", Clock::now() + kWait);
+    if (eol == std::string::npos) {
+      return body;
+    }
+    const size_t size = std::strtoull(io.buffer().substr(0, eol).c_str(), nullptr, 16);
+    io.buffer().erase(0, eol + 2);
+    if (size == 0) {
+      ok = io.waitFor("\r\n", Clock::now() + kWait) == 0;
+      io.buffer().erase(0, 2);
+      return body;
+    }
+    body += readExactly(io, size);
+    if (readExactly(io, 2) != "\r\n") {
+      return body;
+    }
+  }
+}
+
+std::string okResponse(const std::string& body, const std::string& extra = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
+         "\r\n" + body;
+}
+
+class GatewayUpstreamTest : public ::testing::Test {
+ protected:
+  void startGateway(uint16_t upstream_port, const std::string& listener_options = "") {
+    port_ = freePort();
+    const uint16_t admin = freePort();
+    std::string config;
+    config += "workers: 1\n";
+    config += "admin: { listen: 127.0.0.1:" + std::to_string(admin) + " }\n";
+    config +=
+        "listeners: [ { listen: 127.0.0.1:" + std::to_string(port_) + listener_options + " } ]\n";
+    config += "clusters: [ { name: up, endpoints: [127.0.0.1:" + std::to_string(upstream_port) +
+              "], response_timeout: 10s } ]\n";
+    config += "routes: [ { name: all, cluster: up } ]\n";
+    dir_.write("gateway.yaml", config);
+    gateway_ = ChildProcess({STRATA_BINARY, "gateway", "--config", dir_.file("gateway.yaml")},
+                            dir_.file("gateway.log"));
+    ASSERT_TRUE(waitForPort(port_)) << gateway_.log();
+  }
+
+  void TearDown() override {
+    if (gateway_.pid() > 0) {
+      const int status = gateway_.stop(std::chrono::seconds(10));
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "gateway exit status " << status << "\n"
+          << gateway_.log();
+    }
+  }
+
+  TempDir dir_;
+  ChildProcess gateway_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(GatewayUpstreamTest, StalePooledConnectionIsRetriedForIdempotentRequests) {
+  std::string second_head_on_fresh;
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("one"));
+        // The next request arrives on the pooled connection; the peer closes without a byte,
+        // as a server whose keep-alive timeout just expired does.
+        readHead(io);
+        io.closeFd();
+      },
+      [&](SocketIo& io) {
+        second_head_on_fresh = readHead(io);
+        io.send(okResponse("two"));
+        readHead(io);  // hold the connection until the gateway closes it
+      },
+  });
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET /one HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto first = client.readResponse();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "one");
+  client.send("GET /two HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto second = client.readResponse();
+  ASSERT_TRUE(second) << gateway_.log();
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(second->body, "two");
+  EXPECT_EQ(second_head_on_fresh.rfind("GET /two HTTP/1.1\r\n", 0), 0u) << second_head_on_fresh;
+  EXPECT_EQ(upstream.accepted(), 2);
+}
+
+TEST_F(GatewayUpstreamTest, NonIdempotentRequestIsNotRetried) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("one"));
+        readHead(io);
+        readExactly(io, 4);
+        io.closeFd();
+      },
+  });
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET /one HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  ASSERT_TRUE(client.readResponse());
+  client.send("POST /pay HTTP/1.1\r\nHost: a.test\r\nContent-Length: 4\r\n\r\n1000");
+  auto response = client.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 502);
+  EXPECT_EQ(upstream.accepted(), 1);
+}
+
+TEST_F(GatewayUpstreamTest, CloseDelimitedResponseIsReframedPerClientVersion) {
+  const std::string body = randomBytes(100 * 1024, 5);
+  ScriptedUpstream upstream({
+      [&](SocketIo& io) {
+        readHead(io);
+        io.send("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n");
+        io.send(body);
+        io.closeFd();
+      },
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("after"));
+        readHead(io);
+      },
+      [&](SocketIo& io) {
+        readHead(io);
+        io.send("HTTP/1.0 200 OK\r\n\r\n" + body);
+        io.closeFd();
+      },
+  });
+  startGateway(upstream.port());
+  {
+    RawClient client(port_);
+    ASSERT_TRUE(client.ok());
+    client.send("GET /stream HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    auto response = client.readResponse();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->header("transfer-encoding").value_or(""), "chunked");
+    EXPECT_TRUE(response->body == body);
+    // Chunked framing kept the client connection usable.
+    client.send("GET /after HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    auto next = client.readResponse();
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->body, "after");
+  }
+  RawClient old(port_);
+  ASSERT_TRUE(old.ok());
+  old.send("GET /stream HTTP/1.0\r\n\r\n");
+  const auto raw = old.readUntilClose(std::chrono::milliseconds(10000));
+  const auto head_end = raw.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos) << raw.substr(0, 200);
+  const auto head = raw.substr(0, head_end);
+  EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+  EXPECT_NE(head.find("Connection: close"), std::string::npos) << head;
+  EXPECT_TRUE(raw.substr(head_end + 4) == body);
+}
+
+TEST_F(GatewayUpstreamTest, HopByHopResponseFieldsAreRemoved) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(
+            "HTTP/1.1 200 OK\r\nConnection: close, X-Internal\r\nX-Internal: secret\r\n"
+            "Keep-Alive: timeout=5\r\nX-Public: yes\r\nContent-Length: 2\r\n\r\nhi");
+        io.closeFd();
+      },
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("again"));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto response = client.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "hi");
+  EXPECT_EQ(response->header("x-public").value_or(""), "yes");
+  EXPECT_FALSE(response->header("x-internal"));
+  EXPECT_FALSE(response->header("keep-alive"));
+  // The upstream's "Connection: close" ends the upstream connection, not the client's.
+  EXPECT_FALSE(response->header("connection"));
+  client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto next = client.readResponse();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "again");
+}
+
+TEST_F(GatewayUpstreamTest, RequestBodiesArriveByteExact) {
+  const std::string chunked_body = randomBytes(200 * 1024, 9);
+  const std::string length_body = randomBytes(300 * 1024, 10);
+  std::string chunked_head;
+  std::string length_head;
+  bool chunked_ok = false;
+  std::string chunked_seen;
+  std::string length_seen;
+  ScriptedUpstream upstream({
+      [&](SocketIo& io) {
+        chunked_head = readHead(io);
+        chunked_seen = readChunked(io, chunked_ok);
+        io.send(okResponse("got chunked"));
+        length_head = readHead(io);
+        length_seen = readExactly(io, length_body.size());
+        io.send(okResponse("got length"));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  // Chunked in uneven pieces, each its own write.
+  client.send("POST /c HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n");
+  size_t offset = 0;
+  size_t piece = 1000;
+  while (offset < chunked_body.size()) {
+    const size_t n = std::min(piece, chunked_body.size() - offset);
+    char size_line[32];
+    std::snprintf(size_line, sizeof(size_line), "%zx\r\n", n);
+    client.send(std::string(size_line) + chunked_body.substr(offset, n) + "\r\n");
+    offset += n;
+    piece = piece * 3 % 70000 + 1;
+  }
+  client.send("0\r\n\r\n");
+  auto first = client.readResponse();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "got chunked");
+  client.send("PUT /l HTTP/1.1\r\nHost: a.test\r\nContent-Length: " +
+              std::to_string(length_body.size()) + "\r\n\r\n" + length_body);
+  auto second = client.readResponse();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body, "got length");
+
+  EXPECT_TRUE(chunked_ok);
+  EXPECT_TRUE(chunked_seen == chunked_body) << chunked_seen.size();
+  EXPECT_NE(chunked_head.find("Transfer-Encoding: chunked\r\n"), std::string::npos);
+  EXPECT_EQ(chunked_head.find("Content-Length"), std::string::npos);
+  EXPECT_TRUE(length_seen == length_body) << length_seen.size();
+  EXPECT_NE(length_head.find("Content-Length: " + std::to_string(length_body.size()) + "\r\n"),
+            std::string::npos)
+      << length_head;
+}
+
+TEST_F(GatewayUpstreamTest, LargeResponseReachesASlowReaderIntact) {
+  const std::string body = randomBytes(8 * 1024 * 1024, 13);
+  ScriptedUpstream upstream({
+      [&](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse(body));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  // Not reading for a while fills the client's socket buffers, so the gateway must stop
+  // reading the upstream instead of buffering the whole body.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto response = client.readResponse(false, std::chrono::milliseconds(30000));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body.size(), body.size());
+  EXPECT_TRUE(response->body == body);
+}
+
+TEST_F(GatewayUpstreamTest, UpstreamDyingMidResponseClosesTheClient) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        io.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part");
+        io.closeFd();
+      },
+  });
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  // The head went out already, so no error status can follow: the client sees a truncated body
+  // and a closed connection, never a hang.
+  EXPECT_TRUE(client.closedWithin(std::chrono::seconds(10)));
+  const auto raw = client.take();
+  EXPECT_EQ(raw.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << raw;
+  EXPECT_NE(raw.find("only part"), std::string::npos);
+}
+
+TEST_F(GatewayUpstreamTest, InvalidUpstreamResponseIsA502) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        io.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto response = client.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 502);
+}
+
+TEST_F(GatewayUpstreamTest, IdleClientConnectionsAreClosed) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("x"));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port(), ", idle_timeout: 300ms");
+  RawClient silent(port_);
+  ASSERT_TRUE(silent.ok());
+  EXPECT_TRUE(silent.closedWithin(std::chrono::seconds(10)));
+  EXPECT_EQ(silent.take(), "");
+
+  RawClient kept(port_);
+  ASSERT_TRUE(kept.ok());
+  kept.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto response = kept.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "x");
+  EXPECT_TRUE(kept.closedWithin(std::chrono::seconds(10)));
+
+  // A client that trickles its head does not keep the connection either.
+  RawClient slow(port_);
+  ASSERT_TRUE(slow.ok());
+  slow.send("GET / HTTP/1.1\r\n");
+  EXPECT_TRUE(slow.closedWithin(std::chrono::seconds(10)));
+}
+
+}  // namespace
+}  // namespace strata::testing
