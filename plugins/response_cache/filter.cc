@@ -43,7 +43,8 @@ ResponseCacheFilter::~ResponseCacheFilter() = default;
 FilterStatus ResponseCacheFilter::onRequestHeaders(core::http::RequestHead& head,
                                                    bool /*end_stream*/) {
   const auto decision = classifyRequest(head);
-  auto key = decision.action == RequestAction::Bypass ? std::nullopt : primaryKey(requestScheme(head), head);
+  auto key = decision.action == RequestAction::Bypass ? std::nullopt
+                                                      : primaryKey(requestScheme(head), head);
   if (!key || !worker_->store) {
     increment(worker_->metrics.bypass);
     return FilterStatus::Continue;
@@ -127,7 +128,6 @@ bool ResponseCacheFilter::tryServe(StoredResponse& stored) {
   ResponseHead head;
   head.status = stored.status;
   head.reason = std::move(stored.reason);
-  std::string body;
   if (notModified(request_, stored.headers)) {
     head.status = 304;
     head.reason = std::string(core::http::reasonPhrase(304));
@@ -140,10 +140,12 @@ bool ResponseCacheFilter::tryServe(StoredResponse& stored) {
     }
   } else {
     head.headers = std::move(stored.headers);
-    body = std::move(stored.body);
-    head.framing = core::http::BodyFraming::ContentLength;
-    head.content_length = body.size();
   }
+  // A 304 gets the body too: the connection never sends a body with a 304, and the
+  // Content-Length derived from it then equals the 200's, the only value RFC 9110 §8.6 allows.
+  std::string body = std::move(stored.body);
+  head.framing = core::http::BodyFraming::ContentLength;
+  head.content_length = body.size();
   head.headers.set("Age", std::to_string(age));
   head.headers.set("X-Cache", "HIT");
   increment(worker_->metrics.hits);
