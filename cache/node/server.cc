@@ -2,6 +2,8 @@
 // background timer that drives active expiry.
 #include "cache/node/server.h"
 
+#include <csignal>
+
 #include "core/event/address.h"
 #include "core/log/log.h"
 
@@ -187,6 +189,10 @@ CacheServer::~CacheServer() {
 }
 
 core::Status CacheServer::start() {
+  // A client that disconnects while replies are still queued makes the next write fail with
+  // EPIPE, and the default SIGPIPE action would end the whole node for one client's exit.
+  // Ignored, the failure reaches the connection's error path and only that client is dropped.
+  std::signal(SIGPIPE, SIG_IGN);
   auto address = core::SocketAddress::parse(options_.bind + ":" + std::to_string(options_.port));
   if (!address) {
     return tl::unexpected(address.error());

@@ -205,5 +205,41 @@ TEST_F(CacheNodeTest, ProtocolErrorsCloseOnlyTheOffendingClient) {
   EXPECT_LT(std::stoll(memory.substr(at + 12)), 1024 * 1024) << memory;
 }
 
+// Clients that vanish while megabytes of replies are still due to them (closed right after
+// sending, reset mid-reply, half-closed then closed): the node's writes to them fail, which
+// must cost those clients their connections and nothing else.
+TEST_F(CacheNodeTest, ClientsVanishingWithRepliesQueuedDoNotStopTheNode) {
+  const int setter = connectRaw();
+  const std::string value(1024 * 1024, 'v');
+  sendAll(setter, "*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$" + std::to_string(value.size()) + "\r\n" +
+                      value + "\r\n");
+  EXPECT_EQ(readRaw(setter, 5, false), "+OK\r\n");
+  std::string gets;
+  for (int i = 0; i < 32; i++) {
+    gets += "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n";
+  }
+  for (int round = 0; round < 12; round++) {
+    const int fd = connectRaw();
+    sendAll(fd, gets);
+    if (round % 3 == 1) {
+      // Wait for the first reply byte so the node is mid-write when the reset lands.
+      char first[1];
+      EXPECT_EQ(::recv(fd, first, sizeof(first), 0), 1);
+      const linger reset{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    } else if (round % 3 == 2) {
+      ::shutdown(fd, SHUT_WR);
+    }
+    ::close(fd);
+  }
+  sendAll(setter, "*1\r\n$4\r\nPING\r\n");
+  EXPECT_EQ(readRaw(setter, 7, false), "+PONG\r\n");
+  ::close(setter);
+  EXPECT_TRUE(node_.running()) << node_.log();
+  const int status = node_.stop();
+  ASSERT_TRUE(WIFEXITED(status)) << "status " << status << "\n" << node_.log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << node_.log();
+}
+
 }  // namespace
 }  // namespace strata::testing
