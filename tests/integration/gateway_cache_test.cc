@@ -86,22 +86,34 @@ class GatewayCacheTest : public ::testing::Test {
     ASSERT_TRUE(nginx_->start()) << nginx_->error();
 
     for (int i = 0; i < 3; ++i) {
-      const uint16_t port = freePort();
+      const std::string log = dir_.file("node" + std::to_string(i) + ".log");
+      uint16_t port = 0;
+      ChildProcess node = startListening(
+          [&](uint16_t p) {
+            return ChildProcess({STRATA_BINARY, "cache-node", "--port", std::to_string(p)}, log);
+          },
+          port);
+      ASSERT_TRUE(node.running() && waitForPort(port)) << node.log();
       node_ports_.push_back(port);
-      nodes_.emplace_back(
-          std::vector<std::string>{STRATA_BINARY, "cache-node", "--port", std::to_string(port)},
-          dir_.file("node" + std::to_string(i) + ".log"));
-    }
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      ASSERT_TRUE(waitForPort(node_ports_[i])) << nodes_[i].log();
+      nodes_.push_back(std::move(node));
     }
 
-    gateway_port_ = freePort();
-    admin_port_ = freePort();
+    gateway_ = startListening(
+        [&](uint16_t port) {
+          admin_port_ = freePort();
+          dir_.write("gateway.yaml", gatewayConfig(port, admin_port_));
+          return ChildProcess({STRATA_BINARY, "gateway", "--config", dir_.file("gateway.yaml")},
+                              dir_.file("gateway.log"));
+        },
+        gateway_port_);
+    ASSERT_TRUE(waitForPort(gateway_port_)) << gateway_.log();
+    ASSERT_TRUE(waitForPort(admin_port_)) << gateway_.log();
+  }
+
+  std::string gatewayConfig(uint16_t port, uint16_t admin_port) const {
     std::string config = "workers: 1\n";
-    config += "admin: { listen: 127.0.0.1:" + std::to_string(admin_port_) + " }\n";
-    config += "listeners:\n  - { name: public, listen: 127.0.0.1:" + std::to_string(gateway_port_) +
-              " }\n";
+    config += "admin: { listen: 127.0.0.1:" + std::to_string(admin_port) + " }\n";
+    config += "listeners:\n  - { name: public, listen: 127.0.0.1:" + std::to_string(port) + " }\n";
     config +=
         "clusters:\n  - { name: origin, endpoints: [127.0.0.1:" + std::to_string(nginx_->port()) +
         "] }\n";
@@ -112,11 +124,25 @@ class GatewayCacheTest : public ::testing::Test {
       config += "    - { name: node" + std::to_string(i) +
                 ", address: 127.0.0.1:" + std::to_string(node_ports_[i]) + " }\n";
     }
-    dir_.write("gateway.yaml", config);
-    gateway_ = ChildProcess({STRATA_BINARY, "gateway", "--config", dir_.file("gateway.yaml")},
-                            dir_.file("gateway.log"));
-    ASSERT_TRUE(waitForPort(gateway_port_)) << gateway_.log();
-    ASSERT_TRUE(waitForPort(admin_port_)) << gateway_.log();
+    return config;
+  }
+
+  // Starts a process that listens on a port picked by freePort(), with a new port if the
+  // process exits first: a port freed a moment ago can meanwhile become the local port of one of
+  // the many loopback connections these tests open.
+  template <typename Launch>
+  ChildProcess startListening(Launch launch, uint16_t& port) {
+    ChildProcess process;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      port = freePort();
+      process = launch(port);
+      for (int poll = 0; poll < 200 && process.running(); ++poll) {
+        if (waitForPort(port, std::chrono::milliseconds(50))) {
+          return process;
+        }
+      }
+    }
+    return process;
   }
 
   void TearDown() override {
