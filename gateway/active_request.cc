@@ -410,6 +410,16 @@ void ActiveRequest::onUpstreamBodyDrained() {
   updateRequestBackpressure();
 }
 
+void ActiveRequest::onUpstreamReadBegin() {
+  conn_.cork();
+}
+
+void ActiveRequest::onUpstreamReadEnd() {
+  conn_.uncork();
+  // The bytes just flushed count toward the client's write queue only now.
+  updateResponseBackpressure();
+}
+
 void ActiveRequest::onDownstreamDrained() {
   updateResponseBackpressure();
 }
@@ -419,6 +429,7 @@ void ActiveRequest::pumpResponse() {
     return;
   }
   in_resp_pump_ = true;
+  conn_.cork();
   while (!completed_ && !response_complete_ && resp_paused_ == kNone && resp_begun_) {
     const uint64_t generation = resp_generation_;
     if (!resp_headers_done_) {
@@ -503,6 +514,7 @@ void ActiveRequest::pumpResponse() {
     }
   }
   in_resp_pump_ = false;
+  conn_.uncork();
   updateResponseBackpressure();
 }
 

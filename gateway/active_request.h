@@ -94,6 +94,8 @@ class ActiveRequest : public UpstreamRequestCallbacks, public Deferrable {
   void onUpstreamResponseEnd(core::http::HeaderMap&& trailers) override;
   void onUpstreamError(const core::Error& error) override;
   void onUpstreamBodyDrained() override;
+  void onUpstreamReadBegin() override;
+  void onUpstreamReadEnd() override;
 
   DownstreamConnection& conn_;
   std::shared_ptr<WorkerState> state_;

@@ -187,10 +187,36 @@ void DownstreamConnection::onCodecError(const core::Error& error) {
 
 // ---- output ---------------------------------------------------------------------------------
 
-void DownstreamConnection::sendContinue() {
-  if (!closed_) {
-    tcp_->write(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+void DownstreamConnection::send(std::string bytes) {
+  if (closed_ || bytes.empty()) {
+    return;
   }
+  if (cork_ > 0) {
+    out_.push_back(std::move(bytes));
+  } else {
+    tcp_->write(std::move(bytes));
+  }
+}
+
+void DownstreamConnection::flush() {
+  if (out_.empty()) {
+    return;
+  }
+  if (!closed_) {
+    tcp_->writev(std::move(out_));
+  }
+  out_.clear();
+}
+
+void DownstreamConnection::uncork() {
+  if (cork_ > 0 && --cork_ == 0) {
+    flush();
+  }
+}
+
+void DownstreamConnection::sendContinue() {
+  send("HTTP/1.1 100 Continue\r\n\r\n");
+  flush();
 }
 
 void DownstreamConnection::beginResponse(core::http::ResponseHead& head,
@@ -225,9 +251,7 @@ void DownstreamConnection::beginResponse(core::http::ResponseHead& head,
     headers.set("Connection", "keep-alive");
   }
   head.version_minor = 1;
-  if (!closed_) {
-    tcp_->write(core::http1::encodeResponseHead(head));
-  }
+  send(core::http1::encodeResponseHead(head));
 }
 
 void DownstreamConnection::writeResponseBody(std::string chunk) {
@@ -239,18 +263,20 @@ void DownstreamConnection::writeResponseBody(std::string chunk) {
       break;
     case BodyMode::Length:
     case BodyMode::UntilClose:
-      tcp_->write(std::move(chunk));
+      send(std::move(chunk));
       break;
     case BodyMode::Chunked:
-      tcp_->write(core::http1::encodeChunk(chunk));
+      send(core::http1::encodeChunk(chunk));
       break;
   }
 }
 
 void DownstreamConnection::endResponse(const core::http::HeaderMap& trailers) {
-  if (body_mode_ == BodyMode::Chunked && !closed_) {
-    tcp_->write(core::http1::encodeLastChunk(trailers));
+  if (body_mode_ == BodyMode::Chunked) {
+    send(core::http1::encodeLastChunk(trailers));
   }
+  // The whole response is queued in order before the connection may close or move on.
+  flush();
   response_done_ = true;
   maybeFinishRequest();
 }
@@ -294,6 +320,7 @@ void DownstreamConnection::closeGracefully() {
   }
   lingering_ = true;
   input_.clear();
+  flush();
   tcp_->shutdownWrite();
   tcp_->startReading();
   timer_.start(kLingerMs, [this] { closeNow(); });

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/codec/http1/codec.h"
 #include "core/event/tcp.h"
@@ -52,6 +53,10 @@ class DownstreamConnection : public core::ConnectionHandler,
   void writeResponseBody(std::string chunk);
   void endResponse(const core::http::HeaderMap& trailers);
   bool writeBlocked() const { return tcp_->writeBlocked(); }
+  // While corked, response bytes collect and go out in one writev at uncork() (or at the end of
+  // the response). Calls nest.
+  void cork() { ++cork_; }
+  void uncork();
   // The request cannot go on (upstream broke mid-response): close without finishing it.
   void abortResponse();
   // Request body back-pressure: stop reading the client while the upstream cannot take more.
@@ -71,6 +76,8 @@ class DownstreamConnection : public core::ConnectionHandler,
  private:
   enum class BodyMode { None, Length, Chunked, UntilClose };
 
+  void send(std::string bytes);
+  void flush();
   size_t consume(std::string_view data);
   void processPending();
   void onCodecError(const core::Error& error);
@@ -86,6 +93,8 @@ class DownstreamConnection : public core::ConnectionHandler,
   core::Timer timer_;  // idle timeout, then linger deadline
   std::string input_;  // bytes read but not yet decoded (a pipelined request)
   std::unique_ptr<ActiveRequest> current_;
+  std::vector<std::string> out_;  // corked output
+  int cork_ = 0;
 
   BodyMode body_mode_ = BodyMode::None;
   bool request_done_ = false;

@@ -27,6 +27,10 @@ Gateway::~Gateway() {
 }
 
 core::Status Gateway::start() {
+  // Watch the signals before anything listens: a SIGTERM that arrives as soon as the ports
+  // answer must start the graceful stop, not kill the process with the default action.
+  sigint_ = std::make_unique<core::SignalWatcher>(loop_, SIGINT, [this] { stop(); });
+  sigterm_ = std::make_unique<core::SignalWatcher>(loop_, SIGTERM, [this] { stop(); });
   auto metrics = GatewayMetrics::create(registry_);
   if (!metrics) {
     return tl::unexpected(metrics.error());
@@ -56,8 +60,6 @@ core::Status Gateway::start() {
     workers_.push_back(std::move(worker));
     ++running_workers_;
   }
-  sigint_ = std::make_unique<core::SignalWatcher>(loop_, SIGINT, [this] { stop(); });
-  sigterm_ = std::make_unique<core::SignalWatcher>(loop_, SIGTERM, [this] { stop(); });
   ready_ = true;
   return {};
 }

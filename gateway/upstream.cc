@@ -89,6 +89,15 @@ void UpstreamConnection::onData(std::string_view bytes) {
   if (user_ == nullptr) {
     return;
   }
+  // The user outlives this call even if it lets go of the connection meanwhile: requests are
+  // freed only through the deferred queue.
+  auto* user = user_;
+  user->onUpstreamReadBegin();
+  handleData(bytes);
+  user->onUpstreamReadEnd();
+}
+
+void UpstreamConnection::handleData(std::string_view bytes) {
   response_started_ = true;
   auto consumed = decoder_.feed(bytes);
   if (closed_ || user_ == nullptr) {

@@ -42,6 +42,10 @@ class UpstreamConnectionUser {
   // `response_started` tells whether any response byte had arrived for this request.
   virtual void onUpstreamFailure(const core::Error& error, bool response_started) = 0;
   virtual void onUpstreamWriteDrained() = 0;
+  // Bracket the events of one socket read, so the user can coalesce what it writes in reaction
+  // (one writev to the client instead of one write per head and body piece).
+  virtual void onUpstreamReadBegin() {}
+  virtual void onUpstreamReadEnd() {}
 };
 
 class UpstreamConnection : public core::ConnectionHandler,
@@ -81,6 +85,7 @@ class UpstreamConnection : public core::ConnectionHandler,
   enum class State { Connecting, Busy, Idle, Closed };
 
   void connect(const core::SocketAddress& peer);
+  void handleData(std::string_view bytes);
   void failUser(const core::Error& error);
   void close();
 

@@ -33,6 +33,9 @@ class UpstreamRequestCallbacks {
   virtual void onUpstreamError(const core::Error& error) = 0;
   // The upstream write queue drained: more request body may be sent.
   virtual void onUpstreamBodyDrained() = 0;
+  // Bracket the callbacks caused by one upstream socket read.
+  virtual void onUpstreamReadBegin() {}
+  virtual void onUpstreamReadEnd() {}
 };
 
 class UpstreamRequest : public UpstreamConnectionUser {
@@ -68,6 +71,8 @@ class UpstreamRequest : public UpstreamConnectionUser {
   void onUpstreamComplete(core::http::HeaderMap&& trailers, bool reusable) override;
   void onUpstreamFailure(const core::Error& error, bool response_started) override;
   void onUpstreamWriteDrained() override;
+  void onUpstreamReadBegin() override { callbacks_.onUpstreamReadBegin(); }
+  void onUpstreamReadEnd() override { callbacks_.onUpstreamReadEnd(); }
 
  private:
   enum class Phase { Idle, Connecting, Sent, Responding, Done, Failed };
