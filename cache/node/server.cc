@@ -28,7 +28,8 @@ class CacheServer::Client final : public core::ConnectionHandler {
   void onWriteDrained() override;
 
   size_t bufferBytes() const {
-    return query_.capacity() + reply_.capacity() + connection_->queuedWriteBytes();
+    return query_.capacity() + parser_.bookkeepingBytes() + reply_.capacity() +
+           connection_->queuedWriteBytes();
   }
 
  private:
@@ -106,7 +107,7 @@ void CacheServer::Client::onData(std::string_view bytes) {
     const size_t used = execute(query_);
     query_.erase(0, used);
   }
-  if (!closing_ && query_.size() > server_.options_.max_query_buffer) {
+  if (!closing_ && query_.size() + parser_.bookkeepingBytes() > server_.options_.max_query_buffer) {
     STRATA_LOG_WARN("closing client {}: query buffer over {} bytes", state_.id,
                     server_.options_.max_query_buffer);
     remove();

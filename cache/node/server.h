@@ -27,12 +27,15 @@ struct ServerOptions {
   int hz = 10;
   // Time one active-expiry cycle may take: 25% of a 100 ms tick, as Redis budgets it.
   int64_t expire_budget_us = 25'000;
-  // A client whose unparsed input grows past this is disconnected (Redis: 1 GB).
+  // A client whose unparsed input, plus the per-argument bookkeeping of the command it is
+  // sending, grows past this is disconnected (Redis: 1 GB).
   size_t max_query_buffer = 1024ull * 1024 * 1024;
   // Reply bytes gathered from one read batch before they are handed to the socket early, so
   // a long pipeline of large replies meets write back-pressure instead of growing one buffer.
   size_t reply_flush_bytes = 64 * 1024;
-  resp::RequestLimits limits;
+  // Redis 7 accepts up to INT_MAX arguments per command and waits for them; what bounds a
+  // huge declared count is the query-buffer limit above, never an allocation up front.
+  resp::RequestLimits limits = {.max_multibulk_len = INT32_MAX};
 };
 
 class CacheServer {

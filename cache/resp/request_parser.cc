@@ -22,6 +22,21 @@ bool isHexDigit(char c) {
   return std::isxdigit(static_cast<unsigned char>(c)) != 0;
 }
 
+// Position of the first `wanted` byte in text[from, from + limit), or npos, where a NUL byte
+// ends the search as if it were the end of the data. Redis scans request lines with strchr,
+// so for Redis a NUL hides every line end after it: the line stays incomplete until the size
+// limit turns it into a protocol error. Scanning the same way keeps a node and any Redis peer
+// in agreement on where each command ends, instead of one running what the other waits on.
+size_t findLineEnd(std::string_view text, size_t from, size_t limit, char wanted) {
+  if (from >= text.size()) {
+    return std::string_view::npos;
+  }
+  const size_t end = text.size() - from > limit ? from + limit : text.size();
+  const char stops[2] = {wanted, '\0'};
+  const size_t at = text.substr(0, end).find_first_of(std::string_view(stops, 2), from);
+  return at == std::string_view::npos || text[at] == '\0' ? std::string_view::npos : at;
+}
+
 int hexValue(char c) {
   if (c >= '0' && c <= '9') {
     return c - '0';
@@ -161,7 +176,7 @@ ParseOutcome RequestParser::parse(std::string_view input, size_t& consumed,
 
 ParseOutcome RequestParser::parseMultibulkHeader(std::string_view input, size_t& consumed,
                                                  std::vector<std::string>& argv) {
-  const size_t cr = detail::findCr(input, 0, kMaxHeaderLine + 1);
+  const size_t cr = findLineEnd(input, 0, kMaxHeaderLine + 1, '\r');
   if (cr == std::string_view::npos) {
     if (input.size() > kMaxHeaderLine) {
       return fail("ERR Protocol error: too big mbulk count string");
@@ -197,7 +212,7 @@ ParseOutcome RequestParser::parseMultibulkBody(std::string_view input, size_t& c
       if (pos_ >= input.size()) {
         return ParseOutcome::NeedMore;
       }
-      const size_t cr = detail::findCr(input, pos_, kMaxHeaderLine + 1);
+      const size_t cr = findLineEnd(input, pos_, kMaxHeaderLine + 1, '\r');
       if (cr == std::string_view::npos) {
         if (input.size() - pos_ > kMaxHeaderLine) {
           return fail("ERR Protocol error: too big bulk count string");
@@ -239,8 +254,7 @@ ParseOutcome RequestParser::parseMultibulkBody(std::string_view input, size_t& c
 
 ParseOutcome RequestParser::parseInline(std::string_view input, size_t& consumed,
                                         std::vector<std::string>& argv) {
-  const size_t window = std::min(input.size(), limits_.max_inline_len + 1);
-  const size_t newline = input.substr(0, window).find('\n');
+  const size_t newline = findLineEnd(input, 0, limits_.max_inline_len + 1, '\n');
   if (newline == std::string_view::npos) {
     if (input.size() > limits_.max_inline_len) {
       return fail("ERR Protocol error: too big inline request");

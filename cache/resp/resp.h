@@ -42,6 +42,13 @@ class RequestParser {
   // Argument slots currently reserved for the command in progress: bounded by
   // kMaxReserve whatever count the client declared (exposed for tests and memory accounting).
   size_t reservedSlots() const { return spans_.capacity(); }
+  // Memory the command in progress holds besides its bytes in the caller's buffer: a slot per
+  // argument and, once complete, a std::string per argument in argv. A server adds this to its
+  // buffered bytes so a command of millions of empty arguments meets the same query-buffer
+  // limit as one large argument.
+  size_t bookkeepingBytes() const {
+    return spans_.capacity() * (sizeof(Span) + sizeof(std::string));
+  }
 
   static constexpr int64_t kMaxReserve = 1024;
 

@@ -68,11 +68,12 @@ class CacheNodeTest : public ::testing::Test {
     }
   }
 
-  // Reads until `want` bytes (or EOF when until_eof), bounded by 10 s. Sets *eof if the peer
-  // closed.
-  static std::string readRaw(int fd, size_t want, bool until_eof, bool* eof = nullptr) {
+  // Reads until `want` bytes (or EOF when until_eof), bounded by `limit` (10 s). Sets *eof if
+  // the peer closed.
+  static std::string readRaw(int fd, size_t want, bool until_eof, bool* eof = nullptr,
+                             milliseconds limit = milliseconds(10000)) {
     std::string bytes;
-    const auto deadline = steady_clock::now() + milliseconds(10000);
+    const auto deadline = steady_clock::now() + limit;
     char buffer[16384];
     while ((until_eof || bytes.size() < want) && steady_clock::now() < deadline) {
       pollfd p{fd, POLLIN, 0};
@@ -165,8 +166,9 @@ TEST_F(CacheNodeTest, RawPipelineOfMalformedMultiKeyCommands) {
   ::close(fd);
 }
 
-// Case 23: each huge or negative length on a fresh connection gets the protocol error and a
-// close, the node's memory does not balloon, and an idle client never notices.
+// Case 23: each length out of range on a fresh connection gets the protocol error and a close,
+// counts within range wait for their data, the node's memory does not balloon, and an idle
+// client never notices.
 TEST_F(CacheNodeTest, ProtocolErrorsCloseOnlyTheOffendingClient) {
   const int idle = connectRaw();
   sendAll(idle, "*3\r\n$3\r\nSET\r\n$4\r\nidle\r\n$2\r\nok\r\n");
@@ -175,8 +177,8 @@ TEST_F(CacheNodeTest, ProtocolErrorsCloseOnlyTheOffendingClient) {
   const std::string multibulk = "-ERR Protocol error: invalid multibulk length\r\n";
   const std::string bulk = "-ERR Protocol error: invalid bulk length\r\n";
   const std::pair<std::string, std::string> cases[] = {
-      {"*2000000000\r\n", multibulk},
-      {"*10000000\r\n", multibulk},
+      {"*2147483648\r\n", multibulk},
+      {"*-9223372036854775809\r\n", multibulk},
       {"*2\r\n$2147483648\r\n", bulk},
       {"*2\r\n$-5\r\n", bulk},
   };
@@ -187,6 +189,13 @@ TEST_F(CacheNodeTest, ProtocolErrorsCloseOnlyTheOffendingClient) {
     EXPECT_EQ(readRaw(fd, 0, true, &eof), reply) << request;
     EXPECT_TRUE(eof) << request;
     ::close(fd);
+  }
+  // Counts up to INT_MAX wait for their arguments, as in Redis 7: no reply, no close, and
+  // nothing reserved for them (checked through used_memory below).
+  std::vector<int> waiting;
+  for (const char* request : {"*2000000000\r\n", "*10000000\r\n"}) {
+    waiting.push_back(connectRaw());
+    sendAll(waiting.back(), request);
   }
   for (const std::string request : {"*-1\r\n*1\r\n$4\r\nPING\r\n", "*0\r\n*1\r\n$4\r\nPING\r\n"}) {
     const int fd = connectRaw();
@@ -203,6 +212,12 @@ TEST_F(CacheNodeTest, ProtocolErrorsCloseOnlyTheOffendingClient) {
   const auto at = memory.find("used_memory:");
   ASSERT_NE(at, std::string::npos) << memory;
   EXPECT_LT(std::stoll(memory.substr(at + 12)), 1024 * 1024) << memory;
+  for (const int fd : waiting) {
+    bool eof = false;
+    EXPECT_EQ(readRaw(fd, 1, false, &eof, milliseconds(100)), "");
+    EXPECT_FALSE(eof);
+    ::close(fd);
+  }
 }
 
 // Clients that vanish while megabytes of replies are still due to them (closed right after

@@ -73,10 +73,11 @@ class NodeServerTest : public ::testing::Test {
     bool eof = false;
   };
 
-  // Reads until `want` bytes arrived, the peer closed, or 10 s passed.
-  static Received readBytes(int fd, size_t want, bool until_eof = false) {
+  // Reads until `want` bytes arrived, the peer closed, or `limit` (10 s) passed.
+  static Received readBytes(int fd, size_t want, bool until_eof = false,
+                            milliseconds limit = milliseconds(10000)) {
     Received r;
-    const auto deadline = steady_clock::now() + milliseconds(10000);
+    const auto deadline = steady_clock::now() + limit;
     char buffer[65536];
     while ((until_eof || r.bytes.size() < want) && steady_clock::now() < deadline) {
       pollfd p{fd, POLLIN, 0};
@@ -203,8 +204,8 @@ TEST_F(NodeServerTest, Case23MalformedLengthsCloseTheConnection) {
   const std::string multibulk = "-ERR Protocol error: invalid multibulk length\r\n";
   const std::string bulk = "-ERR Protocol error: invalid bulk length\r\n";
   const std::pair<std::string, std::string> cases[] = {
-      {"*2000000000\r\n", multibulk},
-      {"*10000000\r\n", multibulk},
+      {"*2147483648\r\n", multibulk},
+      {"*9223372036854775807\r\n", multibulk},
       {"*2\r\n$2147483648\r\n", bulk},
       {"*2\r\n$-5\r\n", bulk},
       // Commands after the bad frame in the same packet are not run.
@@ -218,6 +219,69 @@ TEST_F(NodeServerTest, Case23MalformedLengthsCloseTheConnection) {
     EXPECT_TRUE(received.eof) << request;
     ::close(fd);
   }
+}
+
+// Case 23 as Redis 7 answers it: a count up to INT_MAX is a promise the client may keep, so
+// the node waits without a reply and without reserving memory for it; the connection is then
+// bounded by the query-buffer limit, which charges each argument received, so millions of
+// empty arguments cannot outgrow it where one large argument could not.
+TEST_F(NodeServerTest, Case23HugeCountsWaitWithinTheQueryBufferLimit) {
+  ServerOptions options;
+  options.max_query_buffer = 1024 * 1024;
+  startServer(options);
+  for (const char* header : {"*2000000000\r\n", "*10000000\r\n", "*2147483647\r\n"}) {
+    const int fd = connectClient();
+    sendAll(fd, header);
+    const auto waiting = readBytes(fd, 1, false, milliseconds(200));
+    EXPECT_EQ(waiting.bytes, "") << header;
+    EXPECT_FALSE(waiting.eof) << header;
+    // 300 KB of empty arguments: a third of the limit in bytes, several times it in bookkeeping.
+    std::string arguments;
+    for (int i = 0; i < 50000; i++) {
+      arguments += "$0\r\n\r\n";
+    }
+    sendAll(fd, arguments);
+    const auto received = readBytes(fd, 0, /*until_eof=*/true);
+    EXPECT_EQ(received.bytes, "") << header;
+    EXPECT_TRUE(received.eof) << header;
+    ::close(fd);
+  }
+  // A count that is kept runs as any other command.
+  const int fd = connectClient();
+  std::string mset = "*20001\r\n$4\r\nMSET\r\n";
+  for (int i = 0; i < 10000; i++) {
+    const std::string key = "k" + std::to_string(i);
+    mset += "$" + std::to_string(key.size()) + "\r\n" + key + "\r\n$1\r\nv\r\n";
+  }
+  EXPECT_EQ(roundTrip(fd, mset, 5), "+OK\r\n");
+  EXPECT_EQ(roundTrip(fd, command({"DBSIZE"}), 8), ":10000\r\n");
+  ::close(fd);
+}
+
+// Inline lines and header lines with a NUL byte before their end wait as in Redis, then hit
+// the size limit; other clients are unaffected.
+TEST_F(NodeServerTest, NulBeforeALineEndWaitsThenHitsTheSizeLimit) {
+  using namespace std::string_literals;
+  startServer();
+  const std::pair<std::string, std::string> cases[] = {
+      {"ECHO a\0b\r\nPING\r\n"s, "-ERR Protocol error: too big inline request\r\n"},
+      {"*1\r\n$4\0\r\nPING\r\n"s, "-ERR Protocol error: too big bulk count string\r\n"},
+  };
+  for (const auto& [request, reply] : cases) {
+    const int fd = connectClient();
+    sendAll(fd, request);
+    const auto waiting = readBytes(fd, 1, false, milliseconds(200));
+    EXPECT_EQ(waiting.bytes, "");
+    EXPECT_FALSE(waiting.eof);
+    sendAll(fd, std::string(70000, 'x'));
+    const auto received = readBytes(fd, 0, /*until_eof=*/true);
+    EXPECT_EQ(received.bytes, reply);
+    EXPECT_TRUE(received.eof);
+    ::close(fd);
+  }
+  const int other = connectClient();
+  EXPECT_EQ(roundTrip(other, command({"PING"}), 7), "+PONG\r\n");
+  ::close(other);
 }
 
 TEST_F(NodeServerTest, Case23EmptyAndNullArraysAreSkipped) {

@@ -271,6 +271,62 @@ TEST(RespRequestTest, ResetForgetsPartialCommand) {
   EXPECT_EQ(argv, (Args{"PING"}));
 }
 
+// A NUL byte ends the search for a request line's end, as Redis's strchr-based scan does: the
+// line is incomplete however many line ends follow, and the size limit makes it an error.
+// Inline lines, multibulk counts and bulk lengths alike; bulk payloads stay binary-safe.
+TEST(RespRequestTest, NulByteHidesTheLineEndOfEveryRequestLine) {
+  using namespace std::string_literals;
+  for (const std::string& wire :
+       {"ECHO a\0b\r\nPING\r\n"s, "\0\r\nPING\r\n"s, "*1\0\r\n$4\r\nPING\r\n"s, "*\0\r\n"s,
+        "*1\r\n\0\r\n"s, "*1\r\n$4\0\r\nPING\r\n"s, "*2\r\n$1\r\na\r\n$\0\r\n"s}) {
+    const Parsed p = parseOnce(wire);
+    EXPECT_EQ(p.outcome, ParseOutcome::NeedMore) << ::testing::PrintToString(wire);
+    EXPECT_EQ(p.consumed, 0u);
+  }
+  const std::string filler(70000, 'x');
+  const std::pair<std::string, std::string> too_big[] = {
+      {"ECHO a\0b\r\n"s + filler, "ERR Protocol error: too big inline request"},
+      {"*1\0\r\n"s + filler, "ERR Protocol error: too big mbulk count string"},
+      {"*1\r\n$4\0\r\n"s + filler, "ERR Protocol error: too big bulk count string"},
+  };
+  for (const auto& [wire, message] : too_big) {
+    const Parsed p = parseOnce(wire);
+    EXPECT_EQ(p.outcome, ParseOutcome::Error) << message;
+    EXPECT_EQ(p.error, message);
+  }
+  // A NUL after the line end belongs to the next request, and bulk payloads may hold NULs.
+  const Parsed ping = parseOnce("PING\r\n\0"s);
+  EXPECT_EQ(ping.outcome, ParseOutcome::Done);
+  EXPECT_EQ(ping.argv, (Args{"PING"}));
+  const Parsed echo = parseOnce("*2\r\n$4\r\nECHO\r\n$3\r\n\0\r\0\r\n"s);
+  EXPECT_EQ(echo.outcome, ParseOutcome::Done);
+  EXPECT_EQ(echo.argv, (Args{"ECHO", "\0\r\0"s}));
+}
+
+// The memory a command of many arguments holds beyond its bytes is reported, so a server can
+// charge it against the query-buffer limit; it is released when the command completes.
+TEST(RespRequestTest, BookkeepingBytesFollowTheArgumentsReceived) {
+  RequestLimits limits;
+  limits.max_multibulk_len = INT_MAX;
+  RequestParser parser(limits);
+  std::string wire = "*2000000000\r\n";
+  size_t consumed = 0;
+  Args argv;
+  EXPECT_EQ(parser.parse(wire, consumed, argv), ParseOutcome::NeedMore);
+  const size_t empty = parser.bookkeepingBytes();
+  EXPECT_LE(empty, static_cast<size_t>(RequestParser::kMaxReserve) * 64);
+  for (int i = 0; i < 100000; i++) {
+    wire += "$0\r\n\r\n";
+  }
+  EXPECT_EQ(parser.parse(wire, consumed, argv), ParseOutcome::NeedMore);
+  EXPECT_GE(parser.bookkeepingBytes(), 100000 * (sizeof(std::string) + 2 * sizeof(size_t)));
+  parser.reset();
+  EXPECT_EQ(parser.bookkeepingBytes(), 0u);
+  const std::string small = "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\nb\r\n";
+  EXPECT_EQ(parser.parse(small, consumed, argv), ParseOutcome::Done);
+  EXPECT_EQ(parser.bookkeepingBytes(), 0u);
+}
+
 // ---- replies ----
 
 Reply status(std::string s) {
