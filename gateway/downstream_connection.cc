@@ -145,17 +145,40 @@ void DownstreamConnection::onRequestHead(core::http::RequestHead&& head) {
   close_after_response_ = false;
   body_mode_ = BodyMode::None;
   current_ = std::make_unique<ActiveRequest>(*this, worker_.state(), std::move(head));
+  armBodyTimer();
   current_->start();
+}
+
+void DownstreamConnection::armBodyTimer() {
+  // A request body that stops arriving is bounded by the same idle timeout as a request head.
+  timer_.start(idle_timeout_ms_, [this] { onBodyTimeout(); });
+}
+
+void DownstreamConnection::onBodyTimeout() {
+  if (closed_ || !current_ || request_done_) {
+    return;
+  }
+  STRATA_LOG_DEBUG("client {}: request body stalled", tcp_->peerAddress().toString());
+  must_close_ = true;
+  if (current_->responseHeadSent()) {
+    closeNow();
+    return;
+  }
+  current_->onDownstreamCodecError(408);
 }
 
 void DownstreamConnection::onBody(std::string_view chunk) {
   if (current_) {
+    armBodyTimer();
     current_->onRequestBody(chunk);
   }
 }
 
 void DownstreamConnection::onMessageComplete(core::http::HeaderMap&& trailers) {
   request_done_ = true;
+  if (!lingering_) {
+    timer_.stop();
+  }
   if (current_) {
     current_->onRequestComplete(std::move(trailers));
   }
@@ -319,7 +342,9 @@ void DownstreamConnection::closeGracefully() {
     worker_.deferred().deleteLater(std::move(current_));
   }
   lingering_ = true;
-  input_.clear();
+  if (!in_consume_) {
+    input_.clear();  // inside consume() the caller still reads it; it is ignored from now on
+  }
   flush();
   tcp_->shutdownWrite();
   tcp_->startReading();

@@ -82,6 +82,8 @@ class DownstreamConnection : public core::ConnectionHandler,
   void processPending();
   void onCodecError(const core::Error& error);
   void maybeFinishRequest();
+  void armBodyTimer();
+  void onBodyTimeout();
   void closeGracefully();
   void updateReading();
   void armIdleTimer();
@@ -90,7 +92,7 @@ class DownstreamConnection : public core::ConnectionHandler,
   const uint64_t idle_timeout_ms_;
   std::unique_ptr<core::TcpConnection> tcp_;
   core::http1::Decoder decoder_;
-  core::Timer timer_;  // idle timeout, then linger deadline
+  core::Timer timer_;  // idle timeout, request body timeout, then linger deadline
   std::string input_;  // bytes read but not yet decoded (a pipelined request)
   std::unique_ptr<ActiveRequest> current_;
   std::vector<std::string> out_;  // corked output

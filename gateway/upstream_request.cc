@@ -152,11 +152,14 @@ bool UpstreamRequest::acceptsBody() const {
 
 void UpstreamRequest::pauseResponse() {
   if (conn_ && phase_ == Phase::Responding) {
+    response_paused_ = true;
     conn_->pauseReading();
   }
 }
 
 void UpstreamRequest::resumeResponse() {
+  response_paused_ = false;
+  last_activity_ms_ = loop_.nowMs();
   if (conn_ && phase_ == Phase::Responding) {
     conn_->resumeReading();
   }
@@ -193,7 +196,16 @@ void UpstreamRequest::onTimer() {
   if (phase_ != Phase::Sent && phase_ != Phase::Responding) {
     return;
   }
-  // The timeout measures silence, so a long but steady transfer is never cut off.
+  // The timeout measures the upstream's silence, so a long but steady transfer is never cut
+  // off. Time spent waiting on the client does not count: while the client reads slowly (we
+  // stopped reading the upstream) or has not finished sending its body (and the upstream is
+  // not the one holding it back), the client side's own idle timeout applies instead.
+  const bool waiting_on_client =
+      response_paused_ ||
+      (!body_done_ && !(conn_ && phase_ == Phase::Sent && conn_->writeBlocked()));
+  if (waiting_on_client) {
+    last_activity_ms_ = loop_.nowMs();
+  }
   const uint64_t timeout = cluster_.config().response_timeout_ms;
   const uint64_t idle = loop_.nowMs() - last_activity_ms_;
   if (idle < timeout) {

@@ -104,6 +104,7 @@ class UpstreamRequest : public UpstreamConnectionUser {
   bool keep_replay_ = false;
 
   bool body_done_ = false;
+  bool response_paused_ = false;  // back-pressure from a slow client
   bool idempotent_ = false;
   bool retried_ = false;
   int connect_attempts_ = 0;

@@ -79,7 +79,8 @@ std::string okResponse(const std::string& body, const std::string& extra = "") {
 
 class GatewayUpstreamTest : public ::testing::Test {
  protected:
-  void startGateway(uint16_t upstream_port, const std::string& listener_options = "") {
+  void startGateway(uint16_t upstream_port, const std::string& listener_options = "",
+                    const std::string& response_timeout = "10s") {
     port_ = freePort();
     const uint16_t admin = freePort();
     std::string config;
@@ -88,7 +89,7 @@ class GatewayUpstreamTest : public ::testing::Test {
     config +=
         "listeners: [ { listen: 127.0.0.1:" + std::to_string(port_) + listener_options + " } ]\n";
     config += "clusters: [ { name: up, endpoints: [127.0.0.1:" + std::to_string(upstream_port) +
-              "], response_timeout: 10s } ]\n";
+              "], response_timeout: " + response_timeout + " } ]\n";
     config += "routes: [ { name: all, cluster: up } ]\n";
     dir_.write("gateway.yaml", config);
     gateway_ = ChildProcess({STRATA_BINARY, "gateway", "--config", dir_.file("gateway.yaml")},
@@ -319,6 +320,46 @@ TEST_F(GatewayUpstreamTest, LargeResponseReachesASlowReaderIntact) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body.size(), body.size());
   EXPECT_TRUE(response->body == body);
+}
+
+TEST_F(GatewayUpstreamTest, SlowReaderIsNotMistakenForASilentUpstream) {
+  const std::string body = randomBytes(8 * 1024 * 1024, 17);
+  ScriptedUpstream upstream({
+      [&](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse(body));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port(), "", "300ms");
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  // The gateway stops reading the upstream while this client is not reading; that pause is
+  // the client's doing and must not count as the upstream's 300ms of silence.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto response = client.readResponse(false, std::chrono::milliseconds(30000));
+  ASSERT_TRUE(response);
+  EXPECT_TRUE(response->body == body) << response->body.size();
+}
+
+TEST_F(GatewayUpstreamTest, StalledRequestBodyIsA408) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        // Waits for a body that never completes; the gateway gives up on the client.
+        readExactly(io, 10);
+      },
+  });
+  startGateway(upstream.port(), ", idle_timeout: 300ms");
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\nabc");
+  auto response = client.readResponse(false, std::chrono::milliseconds(10000));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 408);
+  EXPECT_EQ(response->header("connection").value_or(""), "close");
+  EXPECT_TRUE(client.closedWithin(std::chrono::seconds(10)));
 }
 
 TEST_F(GatewayUpstreamTest, UpstreamDyingMidResponseClosesTheClient) {
