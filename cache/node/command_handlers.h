@@ -23,6 +23,12 @@ bool parseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t& valu
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
+// Client text as it appears inside a Redis error message: Redis formats those with printf's
+// %s, which stops at the first NUL byte, so "x\0y" is echoed as "x".
+inline std::string_view untilNul(std::string_view text) {
+  return text.substr(0, text.find('\0'));
+}
+
 void replyArityError(std::string& out, std::string_view command_name);
 // "ERR invalid expire time in '<command>' command".
 void replyExpireTimeError(CommandContext& ctx);

@@ -116,13 +116,13 @@ void appendSanitized(std::string& message, std::string_view text) {
 void replyUnknownCommand(std::string& out, const Argv& argv) {
   constexpr size_t kMaxEcho = 128;
   std::string message = "ERR unknown command '";
-  appendSanitized(message, std::string_view(argv[0]).substr(0, kMaxEcho));
+  appendSanitized(message, untilNul(argv[0]).substr(0, kMaxEcho));
   message += "', with args beginning with: ";
   std::string args;
   for (size_t i = 1; i < argv.size() && args.size() < kMaxEcho; i++) {
     const size_t room = kMaxEcho - args.size();
     args += '\'';
-    args.append(std::string_view(argv[i]).substr(0, room));
+    args.append(untilNul(argv[i]).substr(0, room));
     args += "' ";
   }
   appendSanitized(message, args);
@@ -131,7 +131,7 @@ void replyUnknownCommand(std::string& out, const Argv& argv) {
 
 void replyUnknownSubcommand(std::string& out, const Argv& argv) {
   std::string message = "ERR unknown subcommand '";
-  appendSanitized(message, std::string_view(argv[1]).substr(0, 128));
+  appendSanitized(message, untilNul(argv[1]).substr(0, 128));
   message += "'. Try ";
   for (char c : argv[0]) {
     message.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));

@@ -28,8 +28,9 @@ bool parseExpireOptions(CommandContext& ctx, uint32_t& options) {
     } else if (equalsIgnoreCase(opt, "lt")) {
       options |= kExpireLt;
     } else {
+      // Echoed whole, as Redis does: the reply cannot outgrow the request that carried it.
       std::string message = "ERR Unsupported option ";
-      message.append(opt.substr(0, 128));
+      message.append(untilNul(opt));
       resp::appendError(ctx.out, message);
       return false;
     }

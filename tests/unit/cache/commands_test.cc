@@ -51,6 +51,35 @@ TEST(NodeCommandsTest, UnknownCommandEchoesArguments) {
   EXPECT_EQ(h.stats.total_commands_processed, 0u);
 }
 
+// Client text inside error messages ends at its first NUL byte, as Redis's printf-formatted
+// errors do: command names, arguments, subcommands and unsupported options alike. Lookups stay
+// binary-safe ("GET\0x" is not GET).
+TEST(NodeCommandsTest, ErrorsEchoClientTextUpToItsFirstNul) {
+  using namespace std::string_literals;
+  CommandHarness h;
+  EXPECT_EQ(h.run({"FOO\0BAR"s, "a"}),
+            err("ERR unknown command 'FOO', with args beginning with: 'a' "));
+  EXPECT_EQ(h.run({"GET\0"s, "k"}),
+            err("ERR unknown command 'GET', with args beginning with: 'k' "));
+  EXPECT_EQ(h.run({"foo", "a\0b"s, "\0"s, "c"}),
+            err("ERR unknown command 'foo', with args beginning with: 'a' '' 'c' "));
+  // The 128-character budget counts what is echoed, not what was sent.
+  std::string padded;
+  for (int i = 0; i < 100; i++) {
+    padded += "a\0"s;
+  }
+  EXPECT_EQ(h.run({"foo", padded, std::string(10, 'b')}),
+            err("ERR unknown command 'foo', with args beginning with: 'a' 'bbbbbbbbbb' "));
+  EXPECT_EQ(h.run({"CONFIG", "x\0y"s}), err("ERR unknown subcommand 'x'. Try CONFIG HELP."));
+  EXPECT_EQ(h.run({"SET", "k", "v"}), kOk);
+  EXPECT_EQ(h.run({"EXPIRE", "k", "10", "x\0yz"s}), err("ERR Unsupported option x"));
+  // Unsupported options are echoed whole, however long.
+  const std::string long_option(300, 'o');
+  EXPECT_EQ(h.run({"EXPIRE", "k", "10", long_option}),
+            err("ERR Unsupported option " + long_option));
+  EXPECT_EQ(h.run({"TTL", "k"}), integer(-1));
+}
+
 TEST(NodeCommandsTest, GetSetBasics) {
   CommandHarness h;
   EXPECT_EQ(h.run({"GET", "k"}), kNil);
@@ -259,7 +288,8 @@ TEST(NodeCommandsTest, ConfigGetAndSubcommandErrors) {
   h.stats.port = 7001;
   EXPECT_EQ(h.run({"CONFIG", "GET", "save"}), "*2\r\n" + bulk("save") + bulk(""));
   EXPECT_EQ(h.run({"CONFIG", "GET", "appendonly"}), "*2\r\n" + bulk("appendonly") + bulk("no"));
-  EXPECT_EQ(h.run({"config", "get", "PORT", "port"}), "*2\r\n" + bulk("port") + bulk("7001"));
+  // A plain name is reported as spelled, once however often it is asked for.
+  EXPECT_EQ(h.run({"config", "get", "PORT", "port"}), "*2\r\n" + bulk("PORT") + bulk("7001"));
   EXPECT_EQ(h.run({"CONFIG", "GET", "nosuch"}), "*0\r\n");
   EXPECT_EQ(h.run({"CONFIG", "GET", "max*"}), "*4\r\n" + bulk("maxmemory") + bulk("0") +
                                                   bulk("maxmemory-policy") + bulk("noeviction"));
@@ -268,6 +298,36 @@ TEST(NodeCommandsTest, ConfigGetAndSubcommandErrors) {
             err("ERR wrong number of arguments for 'config|get' command"));
   EXPECT_EQ(h.run({"CONFIG", "foo"}), err("ERR unknown subcommand 'foo'. Try CONFIG HELP."));
   EXPECT_EQ(h.run({"command", "foo"}), err("ERR unknown subcommand 'foo'. Try COMMAND HELP."));
+}
+
+// CONFIG GET and COMMAND LIST match patterns in Redis's glob dialect, not fnmatch's, and
+// CONFIG GET tells names from patterns by Redis's rule (glob characters before any NUL).
+TEST(NodeCommandsTest, PatternsFollowRedisGlobRules) {
+  using namespace std::string_literals;
+  CommandHarness h;
+  const std::string hz = "*2\r\n" + bulk("hz") + bulk("10");
+  EXPECT_EQ(h.run({"CONFIG", "GET", "HZ"}), "*2\r\n" + bulk("HZ") + bulk("10"));
+  EXPECT_EQ(h.run({"CONFIG", "GET", "HZ", "h*"}), "*2\r\n" + bulk("HZ") + bulk("10"));
+  EXPECT_EQ(h.run({"CONFIG", "GET", "h*", "HZ"}), hz);
+  EXPECT_EQ(h.run({"CONFIG", "GET", "H[Z]"}), hz);
+  EXPECT_EQ(h.run({"CONFIG", "GET", "h[z-a]"}), hz);
+  EXPECT_EQ(h.run({"CONFIG", "GET", "h[z"}), hz);
+  // '!' is a class member, not a negation: "[!a]z" is "!z" or "az", "[!h]z" includes "hz".
+  EXPECT_EQ(h.run({"CONFIG", "GET", "[!a]z"}), "*0\r\n");
+  EXPECT_EQ(h.run({"CONFIG", "GET", "[!h]z"}), hz);
+  // Without glob characters a backslash is just a byte of the name, and a NUL is part of it.
+  EXPECT_EQ(h.run({"CONFIG", "GET", "\\hz"}), "*0\r\n");
+  EXPECT_EQ(h.run({"CONFIG", "GET", "hz\0x"s}), "*0\r\n");
+  // With them, the pattern ends at a NUL.
+  EXPECT_EQ(h.run({"CONFIG", "GET", "h?\0x"s}), hz);
+
+  EXPECT_EQ(h.run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "[!g]et"}), "*1\r\n" + bulk("get"));
+  EXPECT_EQ(h.run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "GET"}), "*1\r\n" + bulk("get"));
+  EXPECT_EQ(h.run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "get\0"s}), "*0\r\n");
+  const std::string keyspace = h.run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "KEYSPACE"});
+  EXPECT_EQ(keyspace, h.run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "keyspace"}));
+  EXPECT_NE(keyspace.find(bulk("expire")), std::string::npos) << keyspace;
+  EXPECT_EQ(h.run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "nosuch"}), "*0\r\n");
 }
 
 TEST(NodeCommandsTest, ClientNames) {
