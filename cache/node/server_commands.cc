@@ -1,5 +1,4 @@
 // Connection and server commands: PING, ECHO, SELECT, QUIT, INFO, COMMAND, CONFIG, CLIENT.
-#include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +6,7 @@
 #include <cstdio>
 
 #include "cache/node/command_handlers.h"
+#include "cache/node/glob.h"
 #include "cache/resp/resp.h"
 
 namespace strata::cache::node {
@@ -107,12 +107,6 @@ constexpr InfoSection kInfoSections[] = {
     {"stats", &infoStats},   {"keyspace", &infoKeyspace},
 };
 
-bool matchesGlob(std::string_view pattern, std::string_view name) {
-  const std::string p(pattern);
-  const std::string n(name);
-  return ::fnmatch(p.c_str(), n.c_str(), FNM_CASEFOLD) == 0;
-}
-
 // The configuration CONFIG GET reports. redis-benchmark reads "save" and "appendonly" at start;
 // the node keeps no persistence, which both values say.
 struct ConfigParam {
@@ -132,6 +126,21 @@ const ConfigParam kConfigParams[] = {
     {"save", [](const ServerStats&) { return std::string(); }},
     {"timeout", [](const ServerStats&) { return std::string("0"); }},
 };
+
+// ACL categories are compared case-insensitively, as Redis looks them up ("STRING" = "string").
+bool hasCategory(const CommandSpec& spec, std::string_view category) {
+  size_t pos = 0;
+  while (pos < spec.categories.size()) {
+    const size_t end = std::min(spec.categories.find(' ', pos), spec.categories.size());
+    const std::string_view word = spec.categories.substr(pos, end - pos);
+    if (word.size() == category.size() + 1 && word[0] == '@' &&
+        equalsIgnoreCase(word.substr(1), category)) {
+      return true;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -254,11 +263,9 @@ void commandListCommand(CommandContext& ctx) {
   auto consider = [&](const CommandSpec& spec) {
     bool keep = filter.empty();
     if (equalsIgnoreCase(filter, "pattern")) {
-      keep = matchesGlob(operand, spec.name);
+      keep = globMatch(operand, spec.name, true);
     } else if (equalsIgnoreCase(filter, "aclcat")) {
-      const std::string category = "@" + std::string(operand);
-      keep = (" " + std::string(spec.categories) + " ").find(" " + category + " ") !=
-             std::string::npos;
+      keep = hasCategory(spec, operand);
     }
     if (keep) {
       names.push_back(spec.name);
@@ -276,20 +283,38 @@ void commandListCommand(CommandContext& ctx) {
   }
 }
 
+// As Redis 7 decides it: an argument without glob characters (before any NUL) names one
+// parameter, matched case-insensitively and binary-safe, and is reported as the client spelled
+// it; a pattern is matched against every name and reports the canonical names. Each parameter
+// is reported once, under the first argument that found it. (Redis's order among several
+// matches follows its hash table; ours follows the arguments, then the table.)
 void configGetCommand(CommandContext& ctx) {
-  std::vector<const ConfigParam*> matched;
+  struct Match {
+    std::string_view reported;
+    const ConfigParam* param;
+  };
+  std::vector<Match> matched;
+  auto add = [&matched](std::string_view reported, const ConfigParam& param) {
+    const bool seen = std::any_of(matched.begin(), matched.end(),
+                                  [&param](const Match& m) { return m.param == &param; });
+    if (!seen) {
+      matched.push_back({reported, &param});
+    }
+  };
   for (size_t j = 2; j < ctx.argv.size(); j++) {
+    const std::string_view arg = ctx.argv[j];
+    const std::string_view pattern = untilNul(arg);
+    const bool glob = pattern.find_first_of("[*?") != std::string_view::npos;
     for (const auto& param : kConfigParams) {
-      if (matchesGlob(ctx.argv[j], param.name) &&
-          std::find(matched.begin(), matched.end(), &param) == matched.end()) {
-        matched.push_back(&param);
+      if (glob ? globMatch(pattern, param.name, true) : equalsIgnoreCase(arg, param.name)) {
+        add(glob ? param.name : arg, param);
       }
     }
   }
   resp::appendArrayHeader(ctx.out, static_cast<int64_t>(matched.size() * 2));
-  for (const auto* param : matched) {
-    resp::appendBulk(ctx.out, param->name);
-    resp::appendBulk(ctx.out, param->value(ctx.stats));
+  for (const Match& match : matched) {
+    resp::appendBulk(ctx.out, match.reported);
+    resp::appendBulk(ctx.out, match.param->value(ctx.stats));
   }
 }
 
