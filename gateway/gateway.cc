@@ -64,6 +64,27 @@ core::Status Gateway::start() {
   return {};
 }
 
+core::Status Gateway::publish(std::shared_ptr<const Snapshot> snapshot) {
+  const auto& now = snapshot_->config.listeners;
+  const auto& next = snapshot->config.listeners;
+  bool same = now.size() == next.size();
+  for (size_t i = 0; same && i < now.size(); ++i) {
+    same = now[i].address.toString() == next[i].address.toString();
+  }
+  if (!same) {
+    return core::fail(core::ErrorKind::ConfigInvalid,
+                      "changing listeners needs a restart of the gateway");
+  }
+  if (stopping_) {
+    return core::fail(core::ErrorKind::Internal, "the gateway is stopping");
+  }
+  snapshot_ = snapshot;
+  for (auto& worker : workers_) {
+    worker->publish(snapshot);
+  }
+  return {};
+}
+
 int Gateway::run() {
   loop_.run();
   int unclean = 0;

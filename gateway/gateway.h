@@ -31,6 +31,9 @@ class Gateway {
   // Main thread. Runs the admin loop until a graceful stop has finished; returns the number of
   // worker loops that did not close cleanly (0 on a clean stop).
   int run();
+  // Main thread. Publishes a new config snapshot to every worker (the reload path). Listener
+  // changes need a restart and are refused.
+  core::Status publish(std::shared_ptr<const Snapshot> snapshot);
   // Main thread (also called from the signal watchers). Starts the graceful stop.
   void stop();
 

@@ -135,6 +135,14 @@ void Worker::removeConnection(DownstreamConnection* connection) {
   }
 }
 
+void Worker::publish(std::shared_ptr<const Snapshot> snapshot) {
+  loop_->post([this, snapshot = std::move(snapshot)]() mutable {
+    if (!draining_) {
+      state_ = buildState(std::move(snapshot));
+    }
+  });
+}
+
 void Worker::stop(std::function<void()> on_stopped) {
   loop_->post([this, on_stopped = std::move(on_stopped)]() mutable {
     on_stopped_ = std::move(on_stopped);

@@ -54,6 +54,10 @@ class Worker {
   // returns their real addresses, or the error that stopped the worker.
   core::Result<std::vector<core::SocketAddress>> start(std::shared_ptr<const Snapshot> snapshot,
                                                        std::vector<core::SocketAddress> addresses);
+  // Any thread. Hands the worker a new config snapshot (through Loop::post, so the request path
+  // takes no lock): new requests use it, requests in flight finish under the one they started
+  // with. The listeners must be the same as in the snapshot the worker started with.
+  void publish(std::shared_ptr<const Snapshot> snapshot);
   // Main thread. Graceful stop: close the listeners, let in-flight requests finish within the
   // drain timeout, close the rest. `on_stopped` runs on the worker thread when the loop is done.
   void stop(std::function<void()> on_stopped);

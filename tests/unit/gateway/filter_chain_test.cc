@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -210,22 +211,7 @@ class FilterChainTest : public ::testing::Test {
   void SetUp() override {
     upstream_ = std::make_unique<ScriptedUpstream>(
         std::vector<ScriptedUpstream::Script>(4, echoingUpstream()));
-    const std::string text =
-        "workers: 1\n"
-        "admin: { listen: 127.0.0.1:0 }\n"
-        "listeners: [ { listen: 127.0.0.1:0 } ]\n"
-        "clusters: [ { name: up, endpoints: [127.0.0.1:" +
-        std::to_string(upstream_->port()) +
-        "] } ]\n"
-        "routes:\n"
-        "  - { name: unfiltered, match: { path_prefix: /plain }, cluster: up }\n"
-        "  - { name: all, cluster: up }\n"
-        "http_filters: [ { name: a }, { name: b } ]\n";
-    auto root = core::config::loadString(text, "test.yaml");
-    ASSERT_TRUE(root);
-    FilterFactoryList factories = {std::make_shared<RecordingFactory>("a"),
-                                   std::make_shared<RecordingFactory>("b")};
-    auto config = GatewayConfig::parse(*root, "test.yaml", factories);
+    auto config = parseConfig("http_filters: [ { name: a }, { name: b } ]\n");
     ASSERT_TRUE(config) << config.error().context;
     gateway_ = std::make_unique<Gateway>(std::make_shared<const Snapshot>(std::move(*config)));
     ASSERT_TRUE(gateway_->start());
@@ -241,6 +227,37 @@ class FilterChainTest : public ::testing::Test {
       gateway_.reset();
     }
     upstream_.reset();
+  }
+
+  core::Result<GatewayConfig> parseConfig(const std::string& extra,
+                                          const std::string& listen = "127.0.0.1:0") {
+    const std::string text =
+        "workers: 1\n"
+        "admin: { listen: 127.0.0.1:0 }\n"
+        "listeners: [ { listen: " +
+        listen +
+        " } ]\n"
+        "clusters: [ { name: up, endpoints: [127.0.0.1:" +
+        std::to_string(upstream_->port()) +
+        "] } ]\n"
+        "routes:\n"
+        "  - { name: unfiltered, match: { path_prefix: /plain }, cluster: up }\n"
+        "  - { name: all, cluster: up }\n" +
+        extra;
+    auto root = core::config::loadString(text, "test.yaml");
+    if (!root) {
+      return tl::unexpected(root.error());
+    }
+    FilterFactoryList factories = {std::make_shared<RecordingFactory>("a"),
+                                   std::make_shared<RecordingFactory>("b")};
+    return GatewayConfig::parse(*root, "test.yaml", factories);
+  }
+
+  // Runs fn on the gateway's main loop (where publish() belongs) and returns its result.
+  core::Status onMainLoop(std::function<core::Status()> fn) {
+    std::promise<core::Status> done;
+    gateway_->loop().post([&] { done.set_value(fn()); });
+    return done.get_future().get();
   }
 
   std::optional<strata::testing::HttpResponse> request(const std::string& raw, bool head = false) {
@@ -382,6 +399,35 @@ TEST_F(FilterChainTest, ClientLeavingWhileAFilterHoldsCompletesOnceAsReset) {
       << ::testing::PrintToString(eventLog().forPath("/held"));
   // b never saw the request (so it logs no path) but still completes exactly once.
   EXPECT_TRUE(waitForEvent("b: complete status=0 upstream=0 reset=1 complete=0"));
+}
+
+TEST_F(FilterChainTest, PublishedSnapshotAppliesToNewRequests) {
+  auto before = request("GET /before-reload HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->body, "UPSTREAM SAW A,B");
+
+  auto moved = parseConfig("", "127.0.0.1:1");
+  ASSERT_TRUE(moved);
+  auto refused = onMainLoop(
+      [&] { return gateway_->publish(std::make_shared<const Snapshot>(std::move(*moved), 2)); });
+  EXPECT_FALSE(refused);
+
+  auto next = parseConfig("");  // same listener, no filters
+  ASSERT_TRUE(next) << next.error().context;
+  auto published = onMainLoop(
+      [&] { return gateway_->publish(std::make_shared<const Snapshot>(std::move(*next), 3)); });
+  ASSERT_TRUE(published) << published.error().describe();
+  // The worker swaps the snapshot on its next loop turn; poll a bounded number of times.
+  bool applied = false;
+  for (int i = 0; i < 200 && !applied; ++i) {
+    auto after = request("GET /after-reload HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(after);
+    applied = after->body == "upstream saw none";
+    if (!applied) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_TRUE(applied);
 }
 
 }  // namespace
