@@ -428,5 +428,43 @@ TEST_F(GatewayUpstreamTest, IdleClientConnectionsAreClosed) {
   EXPECT_TRUE(slow.closedWithin(std::chrono::seconds(10)));
 }
 
+TEST_F(GatewayUpstreamTest, CodecErrorsAnswerWithTheDecodersStatusAndClose) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("fine"));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port(), ", max_body_bytes: 1KiB, max_header_bytes: 4KiB");
+  struct Case {
+    std::string input;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5000\r\n\r\n", 413},
+      {"GET / HTTP/1.1\r\nHost: a.test\r\nX-Big: " + std::string(8000, 'x') + "\r\n\r\n", 431},
+      {"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
+      {"GET / HTTP/1.1\r\n\r\n", 400},  // HTTP/1.1 without Host
+  };
+  for (const auto& c : cases) {
+    RawClient client(port_);
+    ASSERT_TRUE(client.ok());
+    client.send(c.input);
+    auto response = client.readResponse();
+    ASSERT_TRUE(response) << c.input.substr(0, 60);
+    EXPECT_EQ(response->status, c.status) << c.input.substr(0, 60);
+    EXPECT_EQ(response->header("connection").value_or(""), "close");
+    EXPECT_TRUE(client.closedWithin(std::chrono::seconds(10)));
+  }
+  // None of them reached the upstream; a valid request still does.
+  EXPECT_EQ(upstream.accepted(), 0);
+  RawClient client(port_);
+  client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto response = client.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "fine");
+}
+
 }  // namespace
 }  // namespace strata::testing
