@@ -206,15 +206,16 @@ void Worker::shutdownNow() {
   // Worker thread, after the loop stopped (or failed to start): release everything that owns
   // libuv handles, then close the loop and check that nothing leaked.
   listeners_.clear();
-  std::vector<std::unique_ptr<DownstreamConnection>> left;
+  // Closing hands each connection to the deferred queue, whose drain runs the tasks that may
+  // still refer to a connection before it frees any of them.
+  std::vector<DownstreamConnection*> left;
   for (auto& [raw, owned] : connections_) {
-    left.push_back(std::move(owned));
+    left.push_back(raw);
   }
-  connections_.clear();
-  for (auto& connection : left) {
+  for (auto* connection : left) {
     connection->closeNow();
   }
-  left.clear();
+  connections_.clear();
   if (deferred_) {
     deferred_->drainAll();
   }
