@@ -29,6 +29,10 @@ inline std::string_view untilNul(std::string_view text) {
   return text.substr(0, text.find('\0'));
 }
 
+// Appends an error built from client text the way Redis's addReplyErrorFormat sends it: CR
+// and LF are trimmed from both ends of the message, and those left inside become spaces.
+void replyFormattedError(std::string& out, std::string_view message);
+
 void replyArityError(std::string& out, std::string_view command_name);
 // "ERR invalid expire time in '<command>' command".
 void replyExpireTimeError(CommandContext& ctx);

@@ -259,6 +259,13 @@ bool parseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t& valu
   return false;
 }
 
+void replyFormattedError(std::string& out, std::string_view message) {
+  const size_t first = message.find_first_not_of("\r\n");
+  message = first == std::string_view::npos ? std::string_view() : message.substr(first);
+  message = message.substr(0, message.find_last_not_of("\r\n") + 1);
+  resp::appendError(out, message);  // maps the inner CR and LF to spaces
+}
+
 void replyArityError(std::string& out, std::string_view command_name) {
   std::string message = "ERR wrong number of arguments for '";
   message.append(command_name);

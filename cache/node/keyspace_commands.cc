@@ -31,7 +31,7 @@ bool parseExpireOptions(CommandContext& ctx, uint32_t& options) {
       // Echoed whole, as Redis does: the reply cannot outgrow the request that carried it.
       std::string message = "ERR Unsupported option ";
       message.append(untilNul(opt));
-      resp::appendError(ctx.out, message);
+      replyFormattedError(ctx.out, message);
       return false;
     }
   }

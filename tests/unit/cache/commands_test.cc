@@ -78,6 +78,9 @@ TEST(NodeCommandsTest, ErrorsEchoClientTextUpToItsFirstNul) {
   EXPECT_EQ(h.run({"EXPIRE", "k", "10", long_option}),
             err("ERR Unsupported option " + long_option));
   EXPECT_EQ(h.run({"TTL", "k"}), integer(-1));
+  // Formatted errors lose the CR and LF at their ends before the inner ones become spaces.
+  EXPECT_EQ(h.run({"EXPIRE", "k", "10", "\r\n"}), err("ERR Unsupported option "));
+  EXPECT_EQ(h.run({"EXPIRE", "k", "10", "\r\nx\r\ny\n\r"}), err("ERR Unsupported option   x  y"));
 }
 
 TEST(NodeCommandsTest, GetSetBasics) {
