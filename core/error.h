@@ -42,8 +42,7 @@ struct Error {
   std::string context;
   std::shared_ptr<const Error> cause;
 
-  static Error make(ErrorKind kind, std::string context,
-                    ErrorSource source = ErrorSource::Internal,
+  static Error make(ErrorKind kind, std::string context, ErrorSource source = ErrorSource::Internal,
                     RetryDecision retry = RetryDecision::No) {
     return Error{kind, source, retry, std::move(context), nullptr};
   }

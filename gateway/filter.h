@@ -6,8 +6,9 @@
 // WorkerFilterFactory (per-worker state such as connections to the cache tier), which creates
 // one Filter per request. All Filter and FilterCallbacks calls happen on that worker's thread.
 //
-// Hooks run in the order of the configured chain, in request lifecycle order: request headers,
-// request body, response headers, response body, and onComplete exactly once per request,
+// Request hooks run in the order of the configured chain, response hooks in reverse order (the
+// filter nearest the client sees the response last), in request lifecycle order: request
+// headers, request body, response headers, response body, and onComplete exactly once per request,
 // success or failure. A hook returns Continue, or Pause and later calls resume(), respond() or
 // fail() on its callbacks. Routing and the upstream pick are the terminal stage after the last
 // request hook, not filters.
@@ -33,10 +34,10 @@ enum class FilterStatus { Continue, Pause };
 
 // How a request ended, for onComplete and logging.
 struct RequestOutcome {
-  int status = 0;             // status sent downstream (0 if none was sent)
+  int status = 0;  // status sent downstream (0 if none was sent)
   bool upstream_reached = false;
   bool downstream_reset = false;  // the client went away before the response finished
-  bool complete = false;      // the whole response was delivered downstream
+  bool complete = false;          // the whole response was delivered downstream
 };
 
 // What the connection manager offers a filter for the request it belongs to.
@@ -118,9 +119,8 @@ class FilterFactory {
   virtual std::string_view name() const = 0;
   // Main thread. Parses the filter's config block (`root` is the whole config document, for
   // filters configured by a top-level section). Errors carry "file:line: message" in context.
-  virtual core::Result<std::shared_ptr<const FilterConfig>> parse(const YAML::Node& block,
-                                                                  const YAML::Node& root,
-                                                                  const std::string& file) const = 0;
+  virtual core::Result<std::shared_ptr<const FilterConfig>> parse(
+      const YAML::Node& block, const YAML::Node& root, const std::string& file) const = 0;
   // Worker thread, once per worker per config snapshot.
   virtual std::unique_ptr<WorkerFilterFactory> createForWorker(
       std::shared_ptr<const FilterConfig> config, WorkerContext& worker) const = 0;

@@ -30,9 +30,15 @@ Loop::~Loop() {
   }
 }
 
-void Loop::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
-void Loop::runNoWait() { uv_run(&loop_, UV_RUN_NOWAIT); }
-void Loop::stop() { uv_stop(&loop_); }
+void Loop::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+}
+void Loop::runNoWait() {
+  uv_run(&loop_, UV_RUN_NOWAIT);
+}
+void Loop::stop() {
+  uv_stop(&loop_);
+}
 
 int64_t Loop::wallMs() {
   using namespace std::chrono;

@@ -126,8 +126,8 @@ void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noexcept {
     } else if (nread < 0) {
       uv_read_stop(stream);
       state->reading = false;
-      state->handler->onError(uvError(static_cast<int>(nread), "read failed",
-                                      kindForUvError(static_cast<int>(nread))));
+      state->handler->onError(
+          uvError(static_cast<int>(nread), "read failed", kindForUvError(static_cast<int>(nread))));
     }
   } catch (const std::exception& e) {
     STRATA_LOG_ERROR("connection handler threw: {}", e.what());
@@ -168,9 +168,9 @@ std::unique_ptr<TcpConnection> TcpConnection::connect(Loop& loop, const SocketAd
         if (st->handler != nullptr) {
           Status result;
           if (status != 0) {
-            result = tl::unexpected(Error::make(kindForUvError(status),
-                                                std::string("connect failed: ") + uv_strerror(status),
-                                                ErrorSource::Upstream, RetryDecision::Yes));
+            result = tl::unexpected(Error::make(
+                kindForUvError(status), std::string("connect failed: ") + uv_strerror(status),
+                ErrorSource::Upstream, RetryDecision::Yes));
           }
           st->handler->onConnected(result);
         }
@@ -228,24 +228,48 @@ bool TcpConnection::writev(std::vector<std::string> pieces) {
   if (state_->closing) {
     return false;
   }
-  auto request = std::make_unique<WriteRequest>();
-  request->state = state_;
-  request->pieces = std::move(pieces);
   std::vector<uv_buf_t> bufs;
-  bufs.reserve(request->pieces.size());
-  for (auto& piece : request->pieces) {
-    if (piece.empty()) {
-      continue;
+  bufs.reserve(pieces.size());
+  size_t total = 0;
+  for (auto& piece : pieces) {
+    if (!piece.empty()) {
+      bufs.push_back(uv_buf_init(piece.data(), static_cast<unsigned>(piece.size())));
+      total += piece.size();
     }
-    bufs.push_back(uv_buf_init(piece.data(), static_cast<unsigned>(piece.size())));
-    request->bytes += piece.size();
   }
   if (bufs.empty()) {
     return true;
   }
+  auto* stream = reinterpret_cast<uv_stream_t*>(&state_->tcp);
+  // With nothing queued, write straight to the socket: most responses fit in the socket buffer,
+  // and this skips libuv's write queue (and its epoll re-arming) entirely.
+  size_t first = 0;
+  if (state_->queued_bytes == 0) {
+    const int written = uv_try_write(stream, bufs.data(), static_cast<unsigned>(bufs.size()));
+    if (written > 0) {
+      auto left = static_cast<size_t>(written);
+      total -= left;
+      while (first < bufs.size() && left >= bufs[first].len) {
+        left -= bufs[first].len;
+        ++first;
+      }
+      if (first < bufs.size()) {
+        bufs[first].base += left;
+        bufs[first].len -= static_cast<unsigned>(left);
+      }
+    }
+    if (first == bufs.size()) {
+      return true;
+    }
+  }
+  // Moving the vector keeps every string (and so every uv_buf_t base) where it is.
+  auto request = std::make_unique<WriteRequest>();
+  request->state = state_;
+  request->pieces = std::move(pieces);
+  request->bytes = total;
   request->req.data = request.get();
-  const int rc = uv_write(&request->req, reinterpret_cast<uv_stream_t*>(&state_->tcp),
-                          bufs.data(), static_cast<unsigned>(bufs.size()), &onWrite);
+  const int rc = uv_write(&request->req, stream, bufs.data() + first,
+                          static_cast<unsigned>(bufs.size() - first), &onWrite);
   if (rc != 0) {
     // The callback will never run; report the failure without re-entering the caller.
     return false;
@@ -259,9 +283,13 @@ bool TcpConnection::writev(std::vector<std::string> pieces) {
   return true;
 }
 
-size_t TcpConnection::queuedWriteBytes() const { return state_->queued_bytes; }
+size_t TcpConnection::queuedWriteBytes() const {
+  return state_->queued_bytes;
+}
 
-bool TcpConnection::writeBlocked() const { return state_->queued_bytes > state_->high_watermark; }
+bool TcpConnection::writeBlocked() const {
+  return state_->queued_bytes > state_->high_watermark;
+}
 
 void TcpConnection::setWatermarks(size_t high, size_t low) {
   state_->high_watermark = high;
@@ -283,9 +311,13 @@ void TcpConnection::shutdownWrite() {
   }
 }
 
-void TcpConnection::close() { beginClose(state_); }
+void TcpConnection::close() {
+  beginClose(state_);
+}
 
-bool TcpConnection::closed() const { return state_->closing; }
+bool TcpConnection::closed() const {
+  return state_->closing;
+}
 
 void TcpConnection::setNoDelay(bool enabled) {
   if (!state_->closing) {
@@ -304,7 +336,9 @@ TcpListener::TcpListener(Loop& loop) : loop_(loop), handle_(new uv_tcp_t{}) {
   handle_->data = this;
 }
 
-TcpListener::~TcpListener() { close(); }
+TcpListener::~TcpListener() {
+  close();
+}
 
 void TcpListener::close() {
   detail::closeAndFree(handle_);
@@ -324,8 +358,8 @@ Status TcpListener::listen(const SocketAddress& address, bool reuse_port, int ba
   if (reuse_port) {
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   }
-  const socklen_t len = address.raw()->sa_family == AF_INET6 ? sizeof(sockaddr_in6)
-                                                              : sizeof(sockaddr_in);
+  const socklen_t len =
+      address.raw()->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   if (::bind(fd, address.raw(), len) != 0) {
     const int err = errno;
     ::close(fd);

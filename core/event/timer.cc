@@ -11,20 +11,26 @@ Timer::Timer(Loop& loop) : handle_(new uv_timer_t{}) {
   handle_->data = this;
 }
 
-Timer::~Timer() { detail::closeAndFree(handle_); }
+Timer::~Timer() {
+  detail::closeAndFree(handle_);
+}
 
 void Timer::start(uint64_t timeout_ms, std::function<void()> callback, uint64_t repeat_ms) {
   callback_ = std::move(callback);
   uv_timer_start(handle_, &Timer::onTimer, timeout_ms, repeat_ms);
 }
 
-void Timer::stop() { uv_timer_stop(handle_); }
+void Timer::stop() {
+  uv_timer_stop(handle_);
+}
 
 bool Timer::active() const {
   return uv_is_active(reinterpret_cast<const uv_handle_t*>(handle_)) != 0;
 }
 
-void Timer::unref() { uv_unref(reinterpret_cast<uv_handle_t*>(handle_)); }
+void Timer::unref() {
+  uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
+}
 
 void Timer::onTimer(uv_timer_t* handle) noexcept {
   auto* self = static_cast<Timer*>(handle->data);
@@ -60,8 +66,12 @@ SignalWatcher::SignalWatcher(Loop& loop, int signum, std::function<void()> callb
       signum);
 }
 
-SignalWatcher::~SignalWatcher() { detail::closeAndFree(handle_); }
+SignalWatcher::~SignalWatcher() {
+  detail::closeAndFree(handle_);
+}
 
-void SignalWatcher::unref() { uv_unref(reinterpret_cast<uv_handle_t*>(handle_)); }
+void SignalWatcher::unref() {
+  uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
+}
 
 }  // namespace strata::core

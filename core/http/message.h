@@ -60,13 +60,13 @@ enum class BodyFraming {
 };
 
 struct RequestHead {
-  std::string method;  // upper-case token, e.g. "GET"
-  std::string target;  // request-target as received: "/path?query" (or absolute-form)
+  std::string method;     // upper-case token, e.g. "GET"
+  std::string target;     // request-target as received: "/path?query" (or absolute-form)
   int version_minor = 1;  // HTTP/1.<minor>
   HeaderMap headers;
   BodyFraming framing = BodyFraming::None;
-  uint64_t content_length = 0;  // valid when framing == ContentLength
-  bool keep_alive = true;       // after Connection/version rules
+  uint64_t content_length = 0;   // valid when framing == ContentLength
+  bool keep_alive = true;        // after Connection/version rules
   bool expect_continue = false;  // Expect: 100-continue
 
   // The path part of target (before '?'), and the query including '?' (or "").

@@ -37,15 +37,9 @@ strata_build() {
 }
 
 # strata_build_release <dir>: the optimised strata binary only (no tests), used by the demo and
-# the benchmarks. GCC 12 at -O3 reports a false -Wrestrict inside libstdc++ for
-# `"literal" + std::string` (GCC bug 105651); that one warning is silenced for GCC only, every
-# other warning stays an error.
+# the benchmarks.
 strata_build_release() {
-  local -a extra=(-DSTRATA_TESTS=OFF -DSTRATA_SANITIZE=OFF)
-  if "${CXX:-c++}" --version 2>/dev/null | grep -q 'Free Software Foundation'; then
-    extra+=(-DCMAKE_CXX_FLAGS=-Wno-restrict)
-  fi
-  strata_build "$1" Release strata "${extra[@]}"
+  strata_build "$1" Release strata -DSTRATA_TESTS=OFF -DSTRATA_SANITIZE=OFF
 }
 
 # strata_free_port <var>: picks a loopback TCP port nobody listens on and that this script has

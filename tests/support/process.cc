@@ -217,7 +217,8 @@ std::string runCommand(const std::vector<std::string>& argv, int* exit_code,
   }
   ::waitpid(pid, &status, 0);
   if (exit_code) {
-    *exit_code = timed_out ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    *exit_code =
+        timed_out ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
   }
   return out;
 }
