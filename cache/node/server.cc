@@ -153,19 +153,20 @@ void CacheServer::Client::flush() {
   reply_ = std::string();
 }
 
-// Protocol errors and QUIT: stop processing input, send what is queued, then close. Dropping
-// the watermarks to zero makes the connection report onWriteDrained exactly when every queued
-// byte has left, which is the moment to close.
+// Protocol errors and QUIT: stop processing input, send the reply, then close. A reply may
+// leave for the socket at once (the connection writes directly when nothing is queued): then
+// the client can go now. Otherwise zero watermarks make the connection report onWriteDrained
+// exactly when the last queued byte has left, which is the moment to close. Both cases are
+// checked after the write, so the node does not depend on which path the connection took.
 void CacheServer::Client::closeAfterReply() {
   closing_ = true;
   connection_->pauseReading();
   query_.clear();
-  if (reply_.empty() && connection_->queuedWriteBytes() == 0) {
-    remove();
-    return;
-  }
   connection_->setWatermarks(0, 0);
   flush();
+  if (connection_->queuedWriteBytes() == 0) {
+    remove();
+  }
 }
 
 void CacheServer::Client::remove() {
