@@ -12,12 +12,7 @@
 // Reproduce a failure with STRATA_DIFF_SEED=<seed> (and STRATA_DIFF_COMMANDS=<n>).
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -25,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/raw_resp_client.h"
 #include "tests/support/process.h"
 
 namespace strata::testing {
@@ -33,89 +29,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 using namespace std::string_view_literals;
-
-// A blocking loopback client that reads whole RESP2 replies with a bounded wait.
-class RawClient {
- public:
-  explicit RawClient(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~RawClient() { ::close(fd_); }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
-
-  bool connected() const { return connected_; }
-
-  bool send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) {
-        return false;
-      }
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-
-  // The bytes of the next complete reply, or "" if none arrived within 10 s.
-  std::string readReply() {
-    const auto deadline = steady_clock::now() + milliseconds(10000);
-    while (true) {
-      const size_t end = frameEnd(buffer_, 0, 0);
-      if (end != std::string::npos) {
-        std::string reply = buffer_.substr(0, end);
-        buffer_.erase(0, end);
-        return reply;
-      }
-      if (steady_clock::now() >= deadline) {
-        return "";
-      }
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) {
-        continue;
-      }
-      char chunk[65536];
-      const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n <= 0) {
-        return "";
-      }
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
- private:
-  // End of the reply starting at `pos`, or npos while it is incomplete. Written here rather
-  // than taken from the node's codec, so the check does not share the code it checks.
-  static size_t frameEnd(const std::string& buf, size_t pos, int depth) {
-    const size_t eol = buf.find("\r\n", pos);
-    if (eol == std::string::npos || depth > 8) {
-      return std::string::npos;
-    }
-    const char type = buf[pos];
-    if (type == '+' || type == '-' || type == ':') {
-      return eol + 2;
-    }
-    const long long n = std::atoll(buf.c_str() + pos + 1);
-    if (type == '$') {
-      const size_t end = eol + 2 + static_cast<size_t>(n) + 2;
-      return n < 0 ? eol + 2 : (buf.size() >= end ? end : std::string::npos);
-    }
-    size_t at = eol + 2;
-    for (long long i = 0; i < n && at != std::string::npos; i++) {
-      at = frameEnd(buf, at, depth + 1);
-    }
-    return at;
-  }
-
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buffer_;
-};
 
 struct Command {
   std::vector<std::string> argv;
@@ -343,14 +256,6 @@ class CommandGenerator {
   int64_t now_s_ = 0;
 };
 
-std::string encode(const std::vector<std::string>& argv) {
-  std::string out = "*" + std::to_string(argv.size()) + "\r\n";
-  for (const auto& arg : argv) {
-    out += "$" + std::to_string(arg.size()) + "\r\n" + arg + "\r\n";
-  }
-  return out;
-}
-
 // Inline form when every argument survives it unquoted.
 bool inlineSafe(const std::vector<std::string>& argv) {
   for (const auto& arg : argv) {
@@ -461,7 +366,7 @@ TEST_F(CacheNodeDifferentialTest, RandomCommandStreamsGetRedisReplies) {
     for (uint64_t i = 0; i < size; i++) {
       batch.push_back(generator.next());
       const auto& argv = batch.back().argv;
-      wire += batching() % 8 == 0 && inlineSafe(argv) ? encodeInline(argv) : encode(argv);
+      wire += batching() % 8 == 0 && inlineSafe(argv) ? encodeInline(argv) : encodeCommand(argv);
     }
     ASSERT_TRUE(node.send(wire)) << "seed " << seed << " index " << index;
     ASSERT_TRUE(redis.send(wire)) << "seed " << seed << " index " << index;
@@ -482,8 +387,8 @@ TEST_F(CacheNodeDifferentialTest, RandomCommandStreamsGetRedisReplies) {
     }
   }
   // Both keyspaces ended the same, down to the key count.
-  ASSERT_TRUE(node.send(encode({"DBSIZE"})));
-  ASSERT_TRUE(redis.send(encode({"DBSIZE"})));
+  ASSERT_TRUE(node.send(encodeCommand({"DBSIZE"})));
+  ASSERT_TRUE(redis.send(encodeCommand({"DBSIZE"})));
   EXPECT_EQ(node.readReply(), redis.readReply());
   EXPECT_TRUE(node_.running()) << node_.log();
   const int status = node_.stop();
