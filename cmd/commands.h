@@ -13,7 +13,7 @@ struct CacheNodeOptions {
 
 // Runs the gateway until SIGINT/SIGTERM. Returns the process exit code.
 int runGateway(const std::string& config_path, const std::string& log_level);
-// Runs one cache node until SIGINT/SIGTERM or SHUTDOWN.
+// Runs one cache node until SIGINT/SIGTERM.
 int runCacheNode(const CacheNodeOptions& options);
 // Validates a gateway config file; prints every error as file:line: message. 0 if valid.
 int runCheckConfig(const std::string& config_path);
