@@ -260,10 +260,11 @@ void commandListCommand(CommandContext& ctx) {
     return;
   }
   std::vector<std::string_view> names;
+  GlobPattern pattern(operand, true);
   auto consider = [&](const CommandSpec& spec) {
     bool keep = filter.empty();
     if (equalsIgnoreCase(filter, "pattern")) {
-      keep = globMatch(operand, spec.name, true);
+      keep = pattern.matches(spec.name);
     } else if (equalsIgnoreCase(filter, "aclcat")) {
       keep = hasCategory(spec, operand);
     }
@@ -305,8 +306,9 @@ void configGetCommand(CommandContext& ctx) {
     const std::string_view arg = ctx.argv[j];
     const std::string_view pattern = untilNul(arg);
     const bool glob = pattern.find_first_of("[*?") != std::string_view::npos;
+    GlobPattern compiled(pattern, true);
     for (const auto& param : kConfigParams) {
-      if (glob ? globMatch(pattern, param.name, true) : equalsIgnoreCase(arg, param.name)) {
+      if (glob ? compiled.matches(param.name) : equalsIgnoreCase(arg, param.name)) {
         add(glob ? param.name : arg, param);
       }
     }

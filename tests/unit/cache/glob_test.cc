@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace strata::cache::node {
 namespace {
@@ -51,6 +53,30 @@ TEST(GlobTest, MatchesAsRedisDoes) {
   for (const Case& c : cases) {
     EXPECT_EQ(globMatch(c.pattern, c.text, false), c.match) << c.pattern << " vs " << c.text;
   }
+}
+
+// Range ends compare as signed chars in Redis, so a range up to 0xff starts below 0.
+TEST(GlobTest, RangesCompareBytesAsSignedChars) {
+  EXPECT_FALSE(globMatch("[a-\xff]", "\x80", false));
+  EXPECT_TRUE(globMatch("[a-\xff]", "\x01", false));
+  EXPECT_FALSE(globMatch("[a-\xff]", "b", false));
+  EXPECT_TRUE(globMatch("[\x90-\x80]", "\x85", false));
+}
+
+// One compiled pattern serves many texts; a class of megabytes, reached on every backtrack
+// step against every name, is read once.
+TEST(GlobTest, CompiledPatternWithAHugeClass) {
+  const std::string pattern = "*[" + std::string(4 << 20, 'q') + "x-z]";
+  GlobPattern compiled(pattern, true);
+  // Names ending in q, x, y or z, in either case.
+  const std::pair<const char*, bool> names[] = {
+      {"maxmemory", true}, {"timeout", false}, {"proto-max-bulk-len", false},
+      {"save", false},     {"hz", true},       {"HZ", true},
+  };
+  for (const auto& [name, expected] : names) {
+    EXPECT_EQ(compiled.matches(name), expected) << name;
+  }
+  EXPECT_TRUE(compiled.matches("aaaaaaaaaaaaaaaaaaaaQ"));
 }
 
 TEST(GlobTest, EmptyTextMatchesOnlyTheEmptyPattern) {
