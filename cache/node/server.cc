@@ -28,12 +28,22 @@ class CacheServer::Client final : public core::ConnectionHandler {
   void onWriteDrained() override;
 
   size_t bufferBytes() const {
-    return query_.capacity() + parser_.bookkeepingBytes() + reply_.capacity() +
+    size_t argv_bytes = argv_.capacity() * sizeof(std::string);
+    for (const std::string& arg : argv_) {
+      argv_bytes += arg.capacity();
+    }
+    return query_.capacity() + parser_.bookkeepingBytes() + reply_.capacity() + argv_bytes +
            connection_->queuedWriteBytes();
   }
 
  private:
+  // Buffers larger than this are given back once a command no longer needs them, so a client
+  // that once sent a 100 MB value does not pin 100 MB while it idles.
+  static constexpr size_t kSpareBytes = 64 * 1024;
+  static constexpr size_t kSpareArgs = 1024;
+
   size_t execute(std::string_view input);
+  void consumeQuery(size_t used);
   void flush();
   void pause() {
     paused_ = true;
@@ -87,7 +97,23 @@ size_t CacheServer::Client::execute(std::string_view input) {
       }
     }
   }
+  // The arguments of the last command are dead: free them now rather than when the client
+  // next sends something, which may be never.
+  argv_.clear();
+  if (argv_.capacity() > kSpareArgs) {
+    Argv().swap(argv_);
+  }
   return pos;
+}
+
+// Drops the bytes the commands used. What remains is at most a partial command; if it is far
+// smaller than the buffer (a large command just completed), it moves to a right-sized buffer.
+// Only the storage changes, so the parser's offsets into the tail stay valid.
+void CacheServer::Client::consumeQuery(size_t used) {
+  query_.erase(0, used);
+  if (query_.capacity() > kSpareBytes && query_.size() < query_.capacity() / 4) {
+    std::string(query_).swap(query_);
+  }
 }
 
 void CacheServer::Client::onData(std::string_view bytes) {
@@ -104,8 +130,7 @@ void CacheServer::Client::onData(std::string_view bytes) {
     }
   } else {
     query_.append(bytes);
-    const size_t used = execute(query_);
-    query_.erase(0, used);
+    consumeQuery(execute(query_));
   }
   if (!closing_ && query_.size() + parser_.bookkeepingBytes() > server_.options_.max_query_buffer) {
     STRATA_LOG_WARN("closing client {}: query buffer over {} bytes", state_.id,
@@ -129,8 +154,7 @@ void CacheServer::Client::onWriteDrained() {
     return;
   }
   paused_ = false;
-  const size_t used = execute(query_);
-  query_.erase(0, used);
+  consumeQuery(execute(query_));
   flush();
   if (!closing_ && !paused_) {
     if (connection_->writeBlocked()) {
@@ -243,14 +267,18 @@ void CacheServer::scheduleRemove(uint64_t id) {
   });
 }
 
-void CacheServer::cron() {
-  keyspace_.activeExpireCycle(options_.expire_budget_us);
-  stats_.active_expire_cycles++;
-  uint64_t buffers = 0;
+size_t CacheServer::clientBufferBytes() const {
+  size_t buffers = 0;
   for (const auto& [id, client] : clients_) {
     buffers += client->bufferBytes();
   }
-  stats_.client_buffer_bytes = buffers;
+  return buffers;
+}
+
+void CacheServer::cron() {
+  keyspace_.activeExpireCycle(options_.expire_budget_us);
+  stats_.active_expire_cycles++;
+  stats_.client_buffer_bytes = clientBufferBytes();
 }
 
 }  // namespace strata::cache::node

@@ -52,6 +52,9 @@ class CacheServer {
 
   uint16_t port() const { return stats_.port; }
   size_t clientCount() const { return clients_.size(); }
+  // Bytes held by all clients' query, argument, reply and write buffers right now (INFO's
+  // figure is this value as of the last timer tick). Loop thread only.
+  size_t clientBufferBytes() const;
   Keyspace& keyspace() { return keyspace_; }
   const ServerStats& stats() const { return stats_; }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -360,6 +361,21 @@ TEST_F(NodeServerTest, WriteBackPressurePausesAndResumes) {
   stopServer();
   EXPECT_GT(stats_.reads_paused, 0u);
   EXPECT_EQ(stats_.total_commands_processed, static_cast<uint64_t>(kGets + 2));
+}
+
+// A client that sent one large command holds no large buffers once it idles: neither the
+// query buffer the value arrived in nor the parsed arguments.
+TEST_F(NodeServerTest, IdleClientGivesBackLargeCommandBuffers) {
+  startServer();
+  const int fd = connectClient();
+  const std::string value(8 * 1024 * 1024, 'v');
+  EXPECT_EQ(roundTrip(fd, command({"SET", "big", value}), 5), "+OK\r\n");
+  // Measured on the loop thread, after the reply proved the command ran.
+  std::promise<size_t> measured;
+  loop_.post([&] { measured.set_value(server_->clientBufferBytes()); });
+  EXPECT_LT(measured.get_future().get(), 256u * 1024);
+  EXPECT_EQ(roundTrip(fd, command({"STRLEN", "big"}), 10), ":8388608\r\n");
+  ::close(fd);
 }
 
 TEST_F(NodeServerTest, ActiveExpiryRunsOnTheTimer) {
