@@ -23,8 +23,10 @@ bool parseInt64OrReply(CommandContext& ctx, std::string_view text, int64_t& valu
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
-// Client text as it appears inside a Redis error message: Redis formats those with printf's
-// %s, which stops at the first NUL byte, so "x\0y" is echoed as "x".
+// Client text as Redis reads it wherever it treats an argument as a C string: inside error
+// messages (printf's %s) and when comparing option keywords (strcasecmp), both of which stop
+// at the first NUL byte. So "x\0y" is echoed as "x", and "NX\0junk" is the option NX. Keys,
+// values and numbers are binary-safe and must not go through this.
 inline std::string_view untilNul(std::string_view text) {
   return text.substr(0, text.find('\0'));
 }

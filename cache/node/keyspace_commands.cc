@@ -18,7 +18,7 @@ enum class TimeUnit { Seconds, Milliseconds };
 
 bool parseExpireOptions(CommandContext& ctx, uint32_t& options) {
   for (size_t j = 3; j < ctx.argv.size(); j++) {
-    const std::string_view opt = ctx.argv[j];
+    const std::string_view opt = untilNul(ctx.argv[j]);  // option names compare as C strings
     if (equalsIgnoreCase(opt, "nx")) {
       options |= kExpireNx;
     } else if (equalsIgnoreCase(opt, "xx")) {
@@ -30,7 +30,7 @@ bool parseExpireOptions(CommandContext& ctx, uint32_t& options) {
     } else {
       // Echoed whole, as Redis does: the reply cannot outgrow the request that carried it.
       std::string message = "ERR Unsupported option ";
-      message.append(untilNul(opt));
+      message.append(opt);
       replyFormattedError(ctx.out, message);
       return false;
     }
@@ -212,8 +212,9 @@ void dbsizeCommand(CommandContext& ctx) {
 
 void flushallCommand(CommandContext& ctx) {
   // SYNC and ASYNC are accepted; freeing happens inline either way for now.
-  if (ctx.argv.size() > 2 || (ctx.argv.size() == 2 && !equalsIgnoreCase(ctx.argv[1], "sync") &&
-                              !equalsIgnoreCase(ctx.argv[1], "async"))) {
+  const std::string_view mode = ctx.argv.size() == 2 ? untilNul(ctx.argv[1]) : "sync";
+  if (ctx.argv.size() > 2 ||
+      (!equalsIgnoreCase(mode, "sync") && !equalsIgnoreCase(mode, "async"))) {
     resp::appendError(ctx.out, kSyntaxError);
     return;
   }

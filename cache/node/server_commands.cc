@@ -179,8 +179,9 @@ void quitCommand(CommandContext& ctx) {
 
 void infoCommand(CommandContext& ctx) {
   bool all = ctx.argv.size() == 1;
+  // Section names compare as C strings, as Redis reads them.
   for (size_t j = 1; j < ctx.argv.size(); j++) {
-    const std::string_view arg = ctx.argv[j];
+    const std::string_view arg = untilNul(ctx.argv[j]);
     all = all || equalsIgnoreCase(arg, "all") || equalsIgnoreCase(arg, "default") ||
           equalsIgnoreCase(arg, "everything");
   }
@@ -188,7 +189,7 @@ void infoCommand(CommandContext& ctx) {
   for (const auto& section : kInfoSections) {
     bool wanted = all;
     for (size_t j = 1; j < ctx.argv.size() && !wanted; j++) {
-      wanted = equalsIgnoreCase(ctx.argv[j], section.name);
+      wanted = equalsIgnoreCase(untilNul(ctx.argv[j]), section.name);
     }
     if (!wanted) {
       continue;
@@ -245,10 +246,12 @@ void commandInfoCommand(CommandContext& ctx) {
 
 void commandListCommand(CommandContext& ctx) {
   // COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
+  // Keywords and category names compare as C strings, as Redis reads them; a pattern is
+  // binary-safe.
   std::string_view filter;
   std::string_view operand;
-  if (ctx.argv.size() == 5 && equalsIgnoreCase(ctx.argv[2], "filterby")) {
-    filter = ctx.argv[3];
+  if (ctx.argv.size() == 5 && equalsIgnoreCase(untilNul(ctx.argv[2]), "filterby")) {
+    filter = untilNul(ctx.argv[3]);
     operand = ctx.argv[4];
     if (!equalsIgnoreCase(filter, "module") && !equalsIgnoreCase(filter, "aclcat") &&
         !equalsIgnoreCase(filter, "pattern")) {
@@ -266,7 +269,7 @@ void commandListCommand(CommandContext& ctx) {
     if (equalsIgnoreCase(filter, "pattern")) {
       keep = pattern.matches(spec.name);
     } else if (equalsIgnoreCase(filter, "aclcat")) {
-      keep = hasCategory(spec, operand);
+      keep = hasCategory(spec, untilNul(operand));
     }
     if (keep) {
       names.push_back(spec.name);

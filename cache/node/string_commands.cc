@@ -50,7 +50,7 @@ uint32_t expireOptionFlag(std::string_view opt) {
 bool parseSetOptions(CommandContext& ctx, ArgsOf kind, uint32_t& flags, ExpireArg& expire) {
   const Argv& argv = ctx.argv;
   for (size_t j = kind == ArgsOf::GetEx ? 2 : 3; j < argv.size(); j++) {
-    const std::string_view opt = argv[j];
+    const std::string_view opt = untilNul(argv[j]);  // option names compare as C strings
     const bool has_next = j + 1 < argv.size();
     const bool is_set = kind == ArgsOf::Set;
     if (is_set && equalsIgnoreCase(opt, "nx") && (flags & kSetXx) == 0) {

@@ -127,6 +127,9 @@ class CommandGenerator {
       }
     } else if (k == "FLUSHALL") {
       a = {k};
+      if (chance(0.5)) {
+        a.push_back(keyword(oneOf({"SYNC", "ASYNC", "bogus"})));
+      }
     }
     // Wrong arities now and then, in both directions.
     if (chance(0.04) && a.size() > 1) {
@@ -213,7 +216,7 @@ class CommandGenerator {
   void setOption(std::vector<std::string>& a, bool allow_past) {
     const std::string opt = oneOf(
         {"EX", "PX", "EXAT", "PXAT", "NX", "XX", "GET", "KEEPTTL", "PERSIST", "ex", "pX", "bogus"});
-    a.push_back(mixCase(opt));
+    a.push_back(keyword(opt));
     const std::string upper = upperCase(opt);
     if (upper == "EX" || upper == "PX") {
       if (chance(0.9)) {
@@ -228,8 +231,18 @@ class CommandGenerator {
 
   void expireFlags(std::vector<std::string>& a) {
     for (int i = pick(4) - 1; i > 0; i--) {
-      a.push_back(mixCase(oneOf({"NX", "XX", "GT", "LT", "nx", "bogus"})));
+      a.push_back(keyword(oneOf({"NX", "XX", "GT", "LT", "nx", "bogus"})));
     }
+  }
+
+  // An option keyword in mixed case, now and then with a NUL and junk after it (Redis reads
+  // keywords as C strings).
+  std::string keyword(std::string_view name) {
+    std::string s = mixCase(std::string(name));
+    if (chance(0.05)) {
+      s += oneOf({"\0"sv, "\0x"sv, "\0\0nx"sv});
+    }
+    return s;
   }
 
   std::string mixCase(std::string s) {

@@ -83,6 +83,38 @@ TEST(NodeCommandsTest, ErrorsEchoClientTextUpToItsFirstNul) {
   EXPECT_EQ(h.run({"EXPIRE", "k", "10", "\r\nx\r\ny\n\r"}), err("ERR Unsupported option   x  y"));
 }
 
+// Option keywords, FLUSHALL modes, COMMAND LIST keywords and categories, and INFO sections are
+// compared as Redis compares them, as C strings: up to the first NUL byte.
+TEST(NodeCommandsTest, KeywordsCompareUpToTheirFirstNul) {
+  using namespace std::string_literals;
+  CommandHarness h;
+  EXPECT_EQ(h.run({"SET", "k", "v", "NX\0junk"s}), kOk);
+  EXPECT_EQ(h.run({"SET", "k", "w", "nx\0"s}), kNil);
+  EXPECT_EQ(h.run({"SET", "k", "w", "XX\0"s, "GET\0q"s}), bulk("v"));
+  EXPECT_EQ(h.run({"SET", "k", "v", "EX\0z"s, "100"}), kOk);
+  EXPECT_EQ(h.run({"TTL", "k"}), integer(100));
+  EXPECT_EQ(h.run({"SET", "k", "v", "KEEPTTL\0"s}), kOk);
+  EXPECT_EQ(h.run({"TTL", "k"}), integer(100));
+  EXPECT_EQ(h.run({"GETEX", "k", "PERSIST\0"s}), bulk("v"));
+  EXPECT_EQ(h.run({"TTL", "k"}), integer(-1));
+  EXPECT_EQ(h.run({"GETEX", "k", "px\0"s, "100000"}), bulk("v"));
+  EXPECT_EQ(h.run({"PTTL", "k"}), integer(100000));
+  EXPECT_EQ(h.run({"EXPIRE", "k", "50", "GT\0x"s}), integer(0));
+  EXPECT_EQ(h.run({"EXPIRE", "k", "50", "lt\0"s}), integer(1));
+  // The value after an option stays binary-safe: "100\0" is not a number.
+  EXPECT_EQ(h.run({"SET", "k", "v", "EX", "100\0"s}),
+            err("ERR value is not an integer or out of range"));
+  EXPECT_EQ(h.run({"COMMAND", "LIST", "FILTERBY\0"s, "PATTERN\0x"s, "getd*"}),
+            "*1\r\n" + bulk("getdel"));
+  EXPECT_EQ(h.run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "string\0"s}),
+            h.run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "string"}));
+  EXPECT_EQ(h.run({"INFO", "keyspace\0x"s}),
+            bulk("# Keyspace\r\ndb0:keys=1,expires=1,avg_ttl=0\r\n"));
+  EXPECT_EQ(h.run({"FLUSHALL", "SYNC\0x"s}), kOk);
+  EXPECT_EQ(h.run({"FLUSHDB", "async\0"s}), kOk);
+  EXPECT_EQ(h.run({"FLUSHALL", "SYNCX"}), err("ERR syntax error"));
+}
+
 TEST(NodeCommandsTest, GetSetBasics) {
   CommandHarness h;
   EXPECT_EQ(h.run({"GET", "k"}), kNil);
