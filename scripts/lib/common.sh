@@ -22,9 +22,10 @@ strata_build() {
   if [[ "$target" != "all" ]]; then
     targets=("$target")
   fi
+  mkdir -p "$(dirname "$STRATA_ROOT/$dir")"
   (
     if command -v flock >/dev/null 2>&1; then
-      exec {lock_fd}>"${STRATA_BUILD_LOCK:-/tmp/strata-build.lock}"
+      exec {lock_fd}>"${STRATA_BUILD_LOCK:-$STRATA_ROOT/$dir.lock}"
       flock "$lock_fd"
     fi
     if ! cmake -S "$STRATA_ROOT" -B "$STRATA_ROOT/$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" \
