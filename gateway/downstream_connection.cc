@@ -34,7 +34,8 @@ DownstreamConnection::DownstreamConnection(Worker& worker, const ListenerConfig&
       idle_timeout_ms_(listener.idle_timeout_ms),
       tcp_(std::move(tcp)),
       decoder_(core::http1::Decoder::Kind::Request, *this, limitsFor(listener)),
-      timer_(worker.loop()) {
+      timer_(worker.loop()),
+      send_timer_(worker.loop()) {
   worker_.metrics().downstream_connections_active->Increment();
   worker_.metrics().downstream_connections_total->Increment();
 }
@@ -89,8 +90,8 @@ size_t DownstreamConnection::consume(std::string_view data) {
   size_t offset = 0;
   while (offset < data.size() && !closed_ && !lingering_) {
     if (decoder_.paused()) {
-      if (current_) {
-        break;  // the previous request's response is still going out
+      if (!canStartRequest()) {
+        break;  // the previous response is still going out, or the client is not reading it
       }
       decoder_.resume();
     }
@@ -107,6 +108,14 @@ size_t DownstreamConnection::consume(std::string_view data) {
   }
   in_consume_ = false;
   return offset;
+}
+
+// A pipelined request starts only once the previous one finished and the client has read its
+// responses down to the write queue's high watermark. Answering requests from a client that does
+// not read would queue their responses without bound (each one may be a cache hit or a local
+// answer that no upstream back-pressure slows down).
+bool DownstreamConnection::canStartRequest() const {
+  return !current_ && !tcp_->writeBlocked();
 }
 
 void DownstreamConnection::processPending() {
@@ -218,6 +227,7 @@ void DownstreamConnection::send(std::string bytes) {
     out_.push_back(std::move(bytes));
   } else {
     tcp_->write(std::move(bytes));
+    watchSendProgress();
   }
 }
 
@@ -227,8 +237,34 @@ void DownstreamConnection::flush() {
   }
   if (!closed_) {
     tcp_->writev(std::move(out_));
+    watchSendProgress();
   }
   out_.clear();
+}
+
+void DownstreamConnection::watchSendProgress() {
+  if (!closed_ && tcp_->writeBlocked() && !send_timer_.active()) {
+    send_mark_ = tcp_->queuedWriteBytes();
+    send_timer_.start(idle_timeout_ms_, [this] { onSendTimeout(); });
+  }
+}
+
+void DownstreamConnection::onSendTimeout() {
+  if (closed_ || !tcp_->writeBlocked()) {
+    return;
+  }
+  // While the queue is above its high watermark nothing large is added to it (the upstream and
+  // pipelined requests are paused), so a shrinking queue means the client is reading, however
+  // slowly, and gets another period.
+  const size_t queued = tcp_->queuedWriteBytes();
+  if (queued < send_mark_) {
+    send_mark_ = queued;
+    send_timer_.start(idle_timeout_ms_, [this] { onSendTimeout(); });
+    return;
+  }
+  STRATA_LOG_DEBUG("client {}: read nothing for {} ms, closing", tcp_->peerAddress().toString(),
+                   idle_timeout_ms_);
+  closeNow();
 }
 
 void DownstreamConnection::uncork() {
@@ -324,6 +360,12 @@ void DownstreamConnection::maybeFinishRequest() {
     closeGracefully();
     return;
   }
+  if (tcp_->writeBlocked()) {
+    // The client has not read its responses yet: the send timer watches it, and the next
+    // pipelined request waits for onWriteDrained().
+    updateReading();
+    return;
+  }
   armIdleTimer();
   if (!in_consume_ && !input_.empty()) {
     // Pipelined requests continue on the next loop turn, outside the stack that finished this
@@ -357,6 +399,7 @@ void DownstreamConnection::closeNow() {
   }
   closed_ = true;
   timer_.stop();
+  send_timer_.stop();
   if (current_) {
     current_->abort(!current_->responseComplete());
     worker_.deferred().deleteLater(std::move(current_));
@@ -395,8 +438,21 @@ void DownstreamConnection::onError(const core::Error& error) {
 }
 
 void DownstreamConnection::onWriteDrained() {
-  if (current_ && !closed_) {
+  send_timer_.stop();
+  if (closed_) {
+    return;
+  }
+  if (current_) {
     current_->onDownstreamDrained();
+    return;
+  }
+  if (!lingering_) {
+    // Requests held back while the client was not reading go on now, on a fresh stack.
+    armIdleTimer();
+    if (!input_.empty()) {
+      worker_.deferred().runLater([this] { processPending(); });
+    }
+    updateReading();
   }
 }
 

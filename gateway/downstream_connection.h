@@ -84,6 +84,9 @@ class DownstreamConnection : public core::ConnectionHandler,
   void maybeFinishRequest();
   void armBodyTimer();
   void onBodyTimeout();
+  void watchSendProgress();
+  void onSendTimeout();
+  bool canStartRequest() const;
   void closeGracefully();
   void updateReading();
   void armIdleTimer();
@@ -93,7 +96,11 @@ class DownstreamConnection : public core::ConnectionHandler,
   std::unique_ptr<core::TcpConnection> tcp_;
   core::http1::Decoder decoder_;
   core::Timer timer_;  // idle timeout, request body timeout, then linger deadline
-  std::string input_;  // bytes read but not yet decoded (a pipelined request)
+  // Runs while the write queue is above its high watermark: a client that accepts no bytes for
+  // a whole idle timeout is cut off, so it cannot hold the connection and its upstream forever.
+  core::Timer send_timer_;
+  size_t send_mark_ = 0;  // queued bytes when send_timer_ was last armed
+  std::string input_;     // bytes read but not yet decoded (a pipelined request)
   std::unique_ptr<ActiveRequest> current_;
   std::vector<std::string> out_;  // corked output
   int cork_ = 0;

@@ -1,0 +1,241 @@
+// End-to-end tests of the gateway against hostile peers: clients that do not read what they
+// asked for, smuggle requests behind CONNECT, forge Host fields or fragments; upstreams that send
+// malformed or endless responses. Each test checks what the client receives, what the upstream
+// receives, and that the gateway keeps serving.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/gateway_test_client.h"
+#include "tests/support/process.h"
+
+namespace strata::testing {
+namespace {
+
+constexpr auto kWait = std::chrono::seconds(10);
+
+// Reads one request head from the upstream side; "" on timeout or close.
+std::string readHead(SocketIo& io, Clock::duration wait = kWait) {
+  const auto end = io.waitFor("\r\n\r\n", Clock::now() + wait);
+  if (end == std::string::npos) {
+    return "";
+  }
+  std::string head = io.buffer().substr(0, end + 4);
+  io.buffer().erase(0, end + 4);
+  return head;
+}
+
+std::string okResponse(const std::string& body, const std::string& extra = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
+         "\r\n" + body;
+}
+
+// Every request head an upstream script saw, in order, readable from the test thread.
+class HeadLog {
+ public:
+  void add(std::string head) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    heads_.push_back(std::move(head));
+  }
+  std::vector<std::string> heads() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return heads_;
+  }
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return heads_.size();
+  }
+  // Waits until no head arrived for `quiet` (or `limit` passed); returns the count.
+  size_t settle(std::chrono::milliseconds quiet, std::chrono::milliseconds limit) const {
+    const auto deadline = Clock::now() + limit;
+    size_t last = size();
+    auto last_change = Clock::now();
+    while (Clock::now() < deadline && Clock::now() - last_change < quiet) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      const size_t now = size();
+      if (now != last) {
+        last = now;
+        last_change = Clock::now();
+      }
+    }
+    return last;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> heads_;
+};
+
+// An upstream connection that answers every request head with `respond(index, head)` until the
+// gateway closes it or goes quiet for `idle`.
+ScriptedUpstream::Script answerAll(HeadLog& log,
+                                   std::function<std::string(size_t, const std::string&)> respond,
+                                   Clock::duration idle = kWait) {
+  return [&log, respond = std::move(respond), idle](SocketIo& io) {
+    for (size_t i = 0;; ++i) {
+      const std::string head = readHead(io, idle);
+      if (head.empty()) {
+        return;
+      }
+      log.add(head);
+      if (!io.send(respond(i, head))) {
+        return;
+      }
+    }
+  };
+}
+
+size_t vmRssKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::strtoull(line.c_str() + 6, nullptr, 10);
+    }
+  }
+  return 0;
+}
+
+// A client whose tiny receive buffer keeps unread responses in the gateway, not in this socket.
+int connectWithSmallReceiveBuffer(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int rcvbuf = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+class GatewayHostileTest : public ::testing::Test {
+ protected:
+  void startGateway(uint16_t upstream_port, const std::string& listener_options = "",
+                    const std::string& cluster_options = "") {
+    port_ = freePort();
+    const uint16_t admin = freePort();
+    std::string config;
+    config += "workers: 1\n";
+    config += "admin: { listen: 127.0.0.1:" + std::to_string(admin) + " }\n";
+    config +=
+        "listeners: [ { listen: 127.0.0.1:" + std::to_string(port_) + listener_options + " } ]\n";
+    config += "clusters: [ { name: up, endpoints: [127.0.0.1:" + std::to_string(upstream_port) +
+              "]" + cluster_options + " } ]\n";
+    config += "routes: [ { name: all, cluster: up } ]\n";
+    dir_.write("gateway.yaml", config);
+    gateway_ = ChildProcess({STRATA_BINARY, "gateway", "--config", dir_.file("gateway.yaml")},
+                            dir_.file("gateway.log"));
+    ASSERT_TRUE(waitForPort(port_)) << gateway_.log();
+  }
+
+  // One request on a fresh connection; the raw bytes the client got until the gateway closed
+  // (or the deadline).
+  std::string exchange(const std::string& request,
+                       std::chrono::milliseconds wait = std::chrono::milliseconds(5000)) {
+    RawClient client(port_);
+    EXPECT_TRUE(client.ok());
+    client.send(request);
+    return client.readUntilClose(wait);
+  }
+
+  void TearDown() override {
+    if (gateway_.pid() > 0) {
+      const int status = gateway_.stop(std::chrono::seconds(10));
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "gateway exit status " << status << "\n"
+          << gateway_.log();
+    }
+  }
+
+  TempDir dir_;
+  ChildProcess gateway_;
+  uint16_t port_ = 0;
+};
+
+// ---- clients that do not read ---------------------------------------------------------------
+
+TEST_F(GatewayHostileTest, PipelinedRequestsWaitWhileTheClientDoesNotRead) {
+  constexpr size_t kRequests = 1000;
+  constexpr size_t kBodyBytes = 48 * 1024;
+  HeadLog log;
+  ScriptedUpstream upstream({answerAll(log, [](size_t i, const std::string&) {
+    std::string body = "response " + std::to_string(i) + " ";
+    body.resize(kBodyBytes, 'x');
+    return okResponse(body);
+  })});
+  startGateway(upstream.port());
+  const size_t rss_before = vmRssKiB(gateway_.pid());
+
+  SocketIo client(connectWithSmallReceiveBuffer(port_));
+  ASSERT_TRUE(client.ok());
+  std::string pipeline;
+  for (size_t i = 0; i < kRequests; ++i) {
+    pipeline += "GET /item/" + std::to_string(i) + " HTTP/1.1\r\nHost: a.test\r\n\r\n";
+  }
+  ASSERT_TRUE(client.send(pipeline));
+
+  // The gateway answers until the client's socket and its own write queue are full, then stops
+  // taking requests off the pipeline: the upstream sees only what fits in those buffers (a few
+  // megabytes), not all 48 MB of responses.
+  const size_t forwarded = log.settle(std::chrono::milliseconds(700), std::chrono::seconds(20));
+  EXPECT_LT(forwarded, kRequests / 2);
+  EXPECT_LT(vmRssKiB(gateway_.pid()), rss_before + 200 * 1024);
+
+  // Reading resumes the pipeline, and every response arrives, in order.
+  for (size_t i = 0; i < kRequests; ++i) {
+    auto response = client.readResponse(false, std::chrono::milliseconds(20000));
+    ASSERT_TRUE(response) << "response " << i;
+    ASSERT_EQ(response->body.size(), kBodyBytes);
+    ASSERT_EQ(response->body.rfind("response " + std::to_string(i) + " ", 0), 0u);
+  }
+  EXPECT_EQ(log.size(), kRequests);
+}
+
+TEST_F(GatewayHostileTest, ClientThatStopsReadingIsCutOffAndReleasesTheUpstream) {
+  std::atomic<int> upstream_send = 0;  // 0 pending, 1 completed, -1 failed
+  ScriptedUpstream upstream({
+      [&](SocketIo& io) {
+        readHead(io);
+        const std::string body(16 * 1024 * 1024, 'b');
+        upstream_send = io.send(okResponse(body)) ? 1 : -1;
+      },
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("still here"));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port(), ", idle_timeout: 300ms");
+  SocketIo client(connectWithSmallReceiveBuffer(port_));
+  ASSERT_TRUE(client.ok());
+  client.send("GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  // The client reads nothing. Once the gateway's write queue has been full for a whole idle
+  // timeout it closes the client and the upstream connection, so the upstream's blocked send
+  // fails instead of hanging for as long as the client likes.
+  const auto deadline = Clock::now() + kWait;
+  while (upstream_send == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(upstream_send, -1);
+
+  RawClient other(port_);
+  other.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto response = other.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "still here");
+}
+
+}  // namespace
+}  // namespace strata::testing
