@@ -73,7 +73,7 @@ class CommandGenerator {
     } else if (k == "SETEX") {
       a = {k, key(), chance(0.7) ? relativeTtl(false) : edgeTtl(), value()};
     } else if (k == "PSETEX") {
-      a = {k, key(), chance(0.7) ? relativeTtl(true) : edgeTtl(), value()};
+      a = {k, key(), chance(0.7) ? relativeTtl(true) : edgeTtl(true), value()};
     } else if (k == "GETEX") {
       a = {k, key()};
       for (int i = pick(3); i > 0; i--) {
@@ -92,7 +92,7 @@ class CommandGenerator {
     } else if (k == "INCRBY" || k == "DECRBY") {
       a = {k, key(), integer()};
     } else if (k == "EXPIRE" || k == "PEXPIRE") {
-      a = {k, key(), chance(0.6) ? relativeTtl(k == "PEXPIRE") : edgeTtl()};
+      a = {k, key(), chance(0.6) ? relativeTtl(k == "PEXPIRE") : edgeTtl(k == "PEXPIRE")};
       expireFlags(a);
     } else if (k == "EXPIREAT" || k == "PEXPIREAT") {
       a = {k, key(), chance(0.7) ? absoluteTime(k == "PEXPIREAT") : edgeTtl()};
@@ -205,8 +205,15 @@ class CommandGenerator {
   }
 
   // TTL arguments whose outcome never depends on the clock: deletions, invalid or overflowing
-  // values, malformed numbers, and absolute extremes.
-  std::string edgeTtl() {
+  // values, malformed numbers, and absolute extremes. As a relative millisecond TTL a fixed
+  // valid value could tie with itself under GT on the millisecond the servers differ by, so
+  // those contexts get only values that fail or delete.
+  std::string edgeTtl(bool relative_ms = false) {
+    if (relative_ms) {
+      return oneOf({"0", "-1", "-100", "abc", "1.5", "", "+1", "01", " 1", "9223372036854775807",
+                    "9223372036854775000", "-9223372036854775808", "9223372036854775808",
+                    "-9223372036854775", "-9223372036854775807"});
+    }
     return oneOf({"0", "-1", "-100", "abc", "1.5", "", "+1", "01", " 1", "9223372036854775807",
                   "-9223372036854775808", "9223372036854775808", "18446744073709561",
                   "9223372036854775", "9223372036854776", "-9223372036854775", "-9223372036854776",
@@ -220,7 +227,7 @@ class CommandGenerator {
     const std::string upper = upperCase(opt);
     if (upper == "EX" || upper == "PX") {
       if (chance(0.9)) {
-        a.push_back(chance(0.6) ? relativeTtl(upper == "PX") : edgeTtl());
+        a.push_back(chance(0.6) ? relativeTtl(upper == "PX") : edgeTtl(upper == "PX"));
       }
     } else if (upper == "EXAT" || upper == "PXAT") {
       if (chance(0.9)) {
