@@ -4,9 +4,19 @@
 //
 // Strictness: the decoder refuses every framing ambiguity a smuggling attack relies on (empty
 // or conflicting Content-Length, Transfer-Encoding together with Content-Length, whitespace
-// before a field's colon, a Transfer-Encoding other than a final "chunked", oversize or
+// before a request field's colon, a Transfer-Encoding other than a final "chunked", oversize or
 // malformed chunk sizes, bare LF, obs-fold, NUL/CTL bytes in fields). A refused request maps to
 // 400 and the connection closes; a refused upstream response maps to 502.
+//
+// Beyond framing, requests are refused (400) when their Host is not a valid authority
+// (core/http/authority.h), their target carries a fragment, or "*" comes with a method other than
+// OPTIONS: each lets the gateway, the upstream and the cache key disagree about the resource.
+// Responses are refused (502) for a status outside 100-599 or control bytes in the reason. Chunk
+// extensions of a message, and the interim (1xx) heads of one exchange together, get the same
+// byte budget as one head, so neither can stream forever.
+//
+// Whitespace between a response field's name and its colon is removed, as RFC 9112 §5.1 asks of a
+// proxy, except on Content-Length and Transfer-Encoding, which llhttp did not frame by: 502.
 //
 // Choices within what RFC 9112 allows: identical repeated Content-Length fields are refused like
 // differing ones (collapsing is permitted, never required); a request Transfer-Encoding other

@@ -8,6 +8,7 @@
 
 #include "core/codec/http1/codec.h"
 #include "core/codec/http1/line_scanner.h"
+#include "core/http/authority.h"
 
 namespace strata::core::http1 {
 
@@ -54,6 +55,23 @@ bool forbiddenInTrailers(std::string_view name) {
     }
   }
   return false;
+}
+
+// Fields llhttp frames a message by. A response field whose name ends in whitespace is not one of
+// them to llhttp, so a response spelling one that way cannot be read consistently: 502.
+bool isFramingField(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding");
+}
+
+// reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4).
+bool validReason(std::string_view reason) {
+  for (const char c : reason) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && u != '\t') || u == 0x7f) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -103,6 +121,7 @@ struct Decoder::Impl {
     content_length_ = 0;
     declared_body_ = 0;
     body_bytes_ = 0;
+    extension_bytes_ = 0;
     has_content_length_ = false;
     has_te_ = false;
     conn_close_ = false;
@@ -154,6 +173,7 @@ struct Decoder::Impl {
   int requestHeadersComplete();
   int responseHeadersComplete();
   int onBody(const char* at, size_t len);
+  int onChunkExtension(size_t len);
   int onChunkHeader();
   int onChunkComplete();
   int onMessageComplete();
@@ -180,6 +200,7 @@ struct Decoder::Impl {
   uint64_t content_length_ = 0;
   uint64_t declared_body_ = 0;  // sum of chunk sizes announced so far
   uint64_t body_bytes_ = 0;
+  size_t extension_bytes_ = 0;  // chunk extensions of this message, bounded like a head
   bool has_content_length_ = false;
   bool has_te_ = false;
   bool conn_close_ = false;
@@ -189,6 +210,10 @@ struct Decoder::Impl {
   bool last_chunk_ = false;
   bool interim_ = false;
   BodyFraming framing_ = BodyFraming::None;
+
+  // Head bytes of the interim (1xx) responses of the current exchange: they share one head
+  // budget with the final response, so an upstream cannot stream interim heads forever.
+  size_t interim_bytes_ = 0;
 
   // Connection-level state.
   bool in_message_ = false;
@@ -202,10 +227,19 @@ struct Decoder::Impl {
 };
 
 int Decoder::Impl::onHeaderValueComplete() {
-  const std::string_view name(name_);
+  std::string_view name(name_);
   const std::string_view value = http::trimOws(value_);
   // llhttp ends a field name at the colon and lets "X-Foo :" through with a trailing space.
-  // RFC 9112 §5.1: whitespace between name and colon is a 400 (and must never be forwarded).
+  // RFC 9112 §5.1: whitespace between name and colon is a 400 in a request (and must never be
+  // forwarded); a proxy removes it from a response, unless the field frames the message.
+  if (!isRequest()) {
+    const size_t end = name.find_last_not_of(" \t");
+    const std::string_view trimmed = name.substr(0, end == std::string_view::npos ? 0 : end + 1);
+    if (trimmed.size() != name.size() && isFramingField(trimmed)) {
+      return reject("whitespace after a framing field's name");
+    }
+    name = trimmed;
+  }
   if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) {
     return reject("whitespace in a field name", 400, true);
   }
@@ -225,8 +259,11 @@ int Decoder::Impl::onHeaderValueComplete() {
   }
   switch (name.size()) {
     case 4:
-      if (iequals(name, "host")) {
+      if (iequals(name, "host") && isRequest()) {
         ++host_count_;
+        if (!http::isValidAuthority(value)) {
+          return reject("invalid Host field", 400, true);
+        }
       }
       break;
     case 6:
@@ -284,6 +321,15 @@ int Decoder::Impl::requestHeadersComplete() {
     return reject("unsupported HTTP version", 505);
   }
   const int minor = parser_.http_minor;
+  const auto method = static_cast<llhttp_method_t>(parser_.method);
+  // RFC 9112 §3.2: no form of request-target carries a fragment, and "*" is for OPTIONS only.
+  // A '#' forwarded upstream would end the path there for some servers and not for others.
+  if (url_.find('#') != std::string::npos) {
+    return reject("fragment in the request-target");
+  }
+  if (url_ == "*" && method != HTTP_OPTIONS) {
+    return reject("asterisk-form request-target with a method other than OPTIONS");
+  }
   if (has_te_) {
     // RFC 9112 §6.1/§6.3: only a final "chunked" frames a request; anything else is a 400, and a
     // coding we would have to understand to forward (gzip, chunked) is a 501.
@@ -319,7 +365,7 @@ int Decoder::Impl::requestHeadersComplete() {
   }
 
   http::RequestHead head;
-  head.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  head.method = llhttp_method_name(method);
   head.target = std::move(url_);
   url_.clear();
   head.version_minor = minor;
@@ -338,8 +384,12 @@ int Decoder::Impl::responseHeadersComplete() {
     return reject("unsupported HTTP version");
   }
   const int status = parser_.status_code;
-  if (status < 100) {
+  // RFC 9110 §15: the classes end at 5xx; a client cannot interpret anything beyond them.
+  if (status < 100 || status > 599) {
     return reject("invalid status code");
+  }
+  if (!validReason(reason_)) {
+    return reject("control character in the reason phrase");
   }
   if (has_te_) {
     // A response coding other than plain "chunked" would have to be kept through de-chunking and
@@ -397,6 +447,16 @@ int Decoder::Impl::onBody(const char* at, size_t len) {
   return 0;
 }
 
+int Decoder::Impl::onChunkExtension(size_t len) {
+  // Extensions are skipped, not stored, but an endless one would keep a connection busy without
+  // a body byte arriving; they get the same budget as a head.
+  extension_bytes_ += len;
+  if (extension_bytes_ > limits_.max_header_bytes) {
+    return reject("chunk extensions too large");
+  }
+  return 0;
+}
+
 int Decoder::Impl::onChunkHeader() {
   const uint64_t size = parser_.content_length;
   if (size == 0) {
@@ -432,6 +492,7 @@ int Decoder::Impl::onMessageComplete() {
   }
   in_message_ = false;
   head_response_ = false;
+  interim_bytes_ = 0;
   http::HeaderMap trailers = std::move(trailers_);
   trailers_.clear();
   user_paused_ = true;
@@ -463,6 +524,12 @@ const llhttp_settings_t& Decoder::Impl::settings() {
     s.on_headers_complete = [](llhttp_t* p) noexcept { return self(p).onHeadersComplete(); };
     s.on_body = [](llhttp_t* p, const char* at, size_t len) noexcept {
       return self(p).onBody(at, len);
+    };
+    s.on_chunk_extension_name = [](llhttp_t* p, const char* /*at*/, size_t len) noexcept {
+      return self(p).onChunkExtension(len);
+    };
+    s.on_chunk_extension_value = [](llhttp_t* p, const char* /*at*/, size_t len) noexcept {
+      return self(p).onChunkExtension(len);
     };
     s.on_chunk_header = [](llhttp_t* p) noexcept { return self(p).onChunkHeader(); };
     s.on_chunk_complete = [](llhttp_t* p) noexcept { return self(p).onChunkComplete(); };
@@ -554,7 +621,9 @@ Result<size_t> Decoder::Impl::feed(std::string_view data) {
         llhttp_resume(&parser_);
         break;
       case PauseReason::Interim:
-        scanner_.startHead(limits_.max_header_bytes);
+        interim_bytes_ += scanner_.bytes();
+        scanner_.startHead(limits_.max_header_bytes -
+                           std::min(interim_bytes_, limits_.max_header_bytes));
         llhttp_resume(&parser_);
         break;
       case PauseReason::MessageEnd:
