@@ -1,6 +1,7 @@
 // ActiveRequest: routing, header rewriting, the filter-chain driver and the terminal stage.
 #include "gateway/active_request.h"
 
+#include "core/http/authority.h"
 #include "core/http/hop_by_hop.h"
 #include "core/http/path.h"
 #include "core/log/log.h"
@@ -85,10 +86,24 @@ ActiveRequest::~ActiveRequest() {
 }
 
 void ActiveRequest::start() {
-  // Absolute-form targets name their host themselves (RFC 9112 §3.2.2).
+  if (head_.method == "CONNECT") {
+    // The gateway does not tunnel. Whatever the client sends after a CONNECT is meant for the
+    // tunnel, so it must never be read as further requests: answer and close.
+    request_keep_alive_ = false;
+    sendLocalResponse(501);
+    return;
+  }
+  // Absolute-form targets name their host themselves (RFC 9112 §3.2.2). An http(s) URI with an
+  // empty host is invalid (RFC 9110 §4.2.1), and the authority must pass the checks the decoder
+  // applies to Host, since it becomes the Host sent upstream and the cache key's host.
   std::string_view authority;
   std::string_view origin_form;
   if (splitAbsoluteForm(head_.target, authority, origin_form)) {
+    if (authority.empty() || !core::http::isValidAuthority(authority)) {
+      STRATA_LOG_DEBUG("refusing request target '{}': invalid authority", head_.target);
+      sendLocalResponse(400);
+      return;
+    }
     head_.headers.set("Host", std::string(authority));
     head_.target = std::string(origin_form);
   }
@@ -305,6 +320,13 @@ void ActiveRequest::respondFrom(size_t index, core::http::ResponseHead head, std
     // A response is already on its way; a filter cannot swap it for another one.
     failFrom(index, core::Error::make(core::ErrorKind::Internal,
                                       "a filter answered a request that already had a response"));
+    return;
+  }
+  if (head.status < 200 || head.status > 599) {
+    // A 1xx as the final response would leave the client waiting for another response (and
+    // reading the next one as this one's): a filter bug or a corrupt stored entry, never sent.
+    failFrom(index, core::Error::make(core::ErrorKind::Internal, "a filter answered with status " +
+                                                                     std::to_string(head.status)));
     return;
   }
   stopRequestChain();

@@ -284,9 +284,15 @@ void DownstreamConnection::beginResponse(core::http::ResponseHead& head,
   const bool no_body = context.head_request || head.status < 200 || head.status == 204 ||
                        head.status == 304 || head.framing == BodyFraming::None;
   if (no_body) {
-    // Content-Length stays as the upstream sent it: for HEAD and 304 it describes the
-    // representation, not this message.
+    // Content-Length stays as the upstream sent it for HEAD and 304, where it describes the
+    // representation, not this message. A 1xx or 204 must not carry one (RFC 9110 §8.6): a client
+    // that believed it would read the next response as this one's body. Transfer-Encoding never
+    // describes a body that is not sent.
     body_mode_ = BodyMode::None;
+    if (head.status < 200 || head.status == 204) {
+      headers.remove("content-length");
+    }
+    headers.remove("transfer-encoding");
   } else if (head.framing == BodyFraming::ContentLength) {
     body_mode_ = BodyMode::Length;
     headers.set("Content-Length", std::to_string(head.content_length));

@@ -150,6 +150,15 @@ class GatewayHostileTest : public ::testing::Test {
     return client.readUntilClose(wait);
   }
 
+  // One request on a fresh connection; the status of the response (0 if none came).
+  int statusOf(const std::string& request) {
+    RawClient client(port_);
+    EXPECT_TRUE(client.ok());
+    client.send(request);
+    auto response = client.readResponse();
+    return response ? response->status : 0;
+  }
+
   void TearDown() override {
     if (gateway_.pid() > 0) {
       const int status = gateway_.stop(std::chrono::seconds(10));
@@ -235,6 +244,166 @@ TEST_F(GatewayHostileTest, ClientThatStopsReadingIsCutOffAndReleasesTheUpstream)
   auto response = other.readResponse();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "still here");
+}
+
+// ---- requests that would let the gateway and the upstream disagree --------------------------
+
+TEST_F(GatewayHostileTest, ConnectIsRefusedAndWhatFollowsIsNeverReadAsRequests) {
+  HeadLog log;
+  ScriptedUpstream upstream(
+      {answerAll(log, [](size_t, const std::string&) { return okResponse("upstream"); })});
+  startGateway(upstream.port());
+  // The bytes after a CONNECT belong to the tunnel the client asked for; here they spell a
+  // request, which must not be answered, nor forwarded.
+  const auto raw = exchange(
+      "CONNECT internal.example:443 HTTP/1.1\r\nHost: internal.example:443\r\n\r\n"
+      "GET /admin HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 501 ", 0), 0u) << raw;
+  EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("HTTP/1.1", 1), std::string::npos) << raw;  // exactly one response
+  EXPECT_EQ(log.size(), 0u);
+  EXPECT_EQ(upstream.accepted(), 0);
+}
+
+TEST_F(GatewayHostileTest, ForgedAuthoritiesAndFragmentsAreRefusedBeforeForwarding) {
+  HeadLog log;
+  ScriptedUpstream upstream(
+      {answerAll(log, [](size_t, const std::string&) { return okResponse("upstream"); })});
+  startGateway(upstream.port());
+  const std::vector<std::string> refused = {
+      // A Host with a path would file "/" of "a.test/x" under the cache key of a.test's "/x/".
+      "GET / HTTP/1.1\r\nHost: a.test/x\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a.test?x\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: user@a.test\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a test\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a.test:80:80\r\n\r\n",
+      "GET / HTTP/1.0\r\nHost: a.test/x\r\n\r\n",
+      // Absolute-form: the authority becomes the Host sent upstream.
+      "GET http://user@a.test/x HTTP/1.1\r\nHost: a.test\r\n\r\n",
+      "GET http:///x HTTP/1.1\r\nHost: a.test\r\n\r\n",
+      "GET http://a.test:x/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+      // Fragments: some servers end the path at '#', others do not.
+      "GET /public#/../admin HTTP/1.1\r\nHost: a.test\r\n\r\n",
+      "GET /a?q=1#x HTTP/1.1\r\nHost: a.test\r\n\r\n",
+      "GET * HTTP/1.1\r\nHost: a.test\r\n\r\n",
+  };
+  for (const auto& request : refused) {
+    EXPECT_EQ(statusOf(request), 400) << request;
+  }
+  EXPECT_EQ(log.size(), 0u);
+  // Valid spellings still pass, with the authority the upstream will see.
+  EXPECT_EQ(statusOf("GET http://b.test:8080/x HTTP/1.1\r\nHost: a.test\r\n\r\n"), 200);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log.heads()[0].rfind("GET /x HTTP/1.1\r\n", 0), 0u) << log.heads()[0];
+  EXPECT_NE(log.heads()[0].find("\r\nHost: b.test:8080\r\n"), std::string::npos);
+}
+
+// ---- hostile upstreams ----------------------------------------------------------------------
+
+TEST_F(GatewayHostileTest, NoContentResponseLosesItsContentLengthAndTheClientStaysInStep) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        // Content-Length on a 204 is forbidden; the five bytes are stray (the gateway drops the
+        // connection). A client that believed the field would eat the next response's bytes.
+        io.send("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello");
+        readHead(io, std::chrono::milliseconds(500));
+      },
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("second"));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("DELETE /thing HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto first = client.readResponse();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 204);
+  EXPECT_FALSE(first->header("content-length"));
+  EXPECT_FALSE(first->header("transfer-encoding"));
+  client.send("GET /next HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto second = client.readResponse();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(second->body, "second");
+}
+
+TEST_F(GatewayHostileTest, MalformedUpstreamHeadsAreCleanedOrRefused) {
+  HeadLog log;
+  const std::vector<std::string> replies = {
+      // Whitespace before a colon: removed, as RFC 9112 §5.1 asks of a proxy.
+      "HTTP/1.1 200 OK\r\nX-Foo : bar\r\nContent-Length: 2\r\n\r\nok",
+      // ... but not on a framing field.
+      "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok",
+      "HTTP/1.1 999 Beyond\r\nContent-Length: 2\r\n\r\nok",
+      std::string("HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\nok"),
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;" + std::string(100 * 1024, 'e') +
+          "\r\nok\r\n0\r\n\r\n",
+  };
+  std::vector<ScriptedUpstream::Script> scripts;
+  for (const auto& reply : replies) {
+    scripts.push_back([&log, reply](SocketIo& io) {
+      log.add(readHead(io));
+      io.send(reply);
+      readHead(io, std::chrono::milliseconds(500));
+    });
+  }
+  ScriptedUpstream upstream(std::move(scripts));
+  startGateway(upstream.port());
+  // The last one fails after its head went out: the client sees a truncated chunked body.
+  const std::vector<int> expected = {200, 502, 502, 502, 200};
+  for (size_t i = 0; i < replies.size(); ++i) {
+    SCOPED_TRACE(i);
+    RawClient client(port_);
+    ASSERT_TRUE(client.ok());
+    client.send("GET /r" + std::to_string(i) +
+                " HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+    const auto raw = client.readUntilClose(std::chrono::milliseconds(5000));
+    EXPECT_EQ(raw.rfind("HTTP/1.1 " + std::to_string(expected[i]) + " ", 0), 0u) << raw;
+    EXPECT_EQ(raw.find('\x01'), std::string::npos);
+    if (i == 0) {
+      EXPECT_NE(raw.find("\r\nX-Foo: bar\r\n"), std::string::npos) << raw;
+      EXPECT_EQ(raw.find("X-Foo :"), std::string::npos) << raw;
+    }
+    if (i == 4) {
+      EXPECT_EQ(raw.find("ok"), std::string::npos) << raw;
+      EXPECT_FALSE(raw.ends_with("0\r\n\r\n")) << raw;
+    }
+  }
+}
+
+TEST_F(GatewayHostileTest, EndlessInterimResponsesAreA502) {
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        std::string flood;
+        for (int i = 0; i < 20000; ++i) {
+          flood += "HTTP/1.1 100 Continue\r\n\r\n";
+        }
+        io.send(flood + okResponse("late"));
+        readHead(io, std::chrono::milliseconds(500));
+      },
+      [](SocketIo& io) {
+        readHead(io);
+        io.send("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" +
+                okResponse("hinted"));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port());
+  const auto flooded = exchange("GET /flood HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(flooded.rfind("HTTP/1.1 502 ", 0), 0u) << flooded.substr(0, 200);
+  EXPECT_EQ(flooded.find("late"), std::string::npos);
+  // A single interim response is still fine (and not forwarded).
+  RawClient client(port_);
+  client.send("GET /hint HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto response = client.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "hinted");
 }
 
 }  // namespace

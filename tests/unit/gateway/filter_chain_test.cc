@@ -82,6 +82,12 @@ class RecordingFilter : public Filter {
       respond();
       return FilterStatus::Pause;
     }
+    if (action == "respond-interim") {
+      core::http::ResponseHead interim;
+      interim.status = 103;
+      callbacks_->respond(std::move(interim), "early");
+      return FilterStatus::Pause;
+    }
     if (action == "respond-async") {
       later([this] { respond(); });
       return FilterStatus::Pause;
@@ -373,6 +379,23 @@ TEST_F(FilterChainTest, AsyncRespondFromSecondFilterRunsEarlierResponseHooks) {
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 203);
   EXPECT_EQ(head->header("content-length").value_or(""), "6");
+}
+
+TEST_F(FilterChainTest, RespondWithAnInterimStatusIsA500NotAFinalResponse) {
+  // A 1xx sent as the final response would leave the client waiting for another response and
+  // reading the next one on the connection as this one's. The connection stays in step.
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET /interim HTTP/1.1\r\nHost: x\r\nX-B-Action: respond-interim\r\n\r\n");
+  auto response = client.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 500);
+  EXPECT_TRUE(response->interim.empty());
+  client.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto next = client.readResponse();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, "UPSTREAM SAW A,B");
 }
 
 TEST_F(FilterChainTest, FailMapsTheErrorToItsStatus) {
