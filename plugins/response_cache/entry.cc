@@ -138,7 +138,9 @@ core::Result<CacheValue> decodeResponse(Reader& r) {
   out.age.date_value = r.i64();
   out.age.age_value = r.i64();
   out.freshness_lifetime = r.i64();
-  if (!r.ok() || out.status < 100 || out.status > 599 || !validValue(out.reason)) {
+  // Only statuses the cache stores can come back: a 1xx served as a final response would leave
+  // the client waiting for another one and reading the next response as this one's.
+  if (!r.ok() || !isUnderstoodStatus(out.status) || !validValue(out.reason)) {
     return corrupt("bad response head");
   }
   const uint32_t header_count = r.u32();

@@ -114,6 +114,19 @@ TEST(Entry, InjectedLineBreakInHeaderRejected) {
   EXPECT_FALSE(decodeValue(encodeResponse(bad_name)));
 }
 
+TEST(Entry, StatusesTheCacheNeverStoresAreRejected) {
+  for (const int status : {100, 101, 103, 104, 199, 206, 304, 418, 599, 600, 65535}) {
+    auto in = sampleResponse();
+    in.status = status;
+    EXPECT_FALSE(decodeValue(encodeResponse(in))) << status;
+  }
+  for (const int status : {200, 204, 301, 404, 503}) {
+    auto in = sampleResponse();
+    in.status = status;
+    EXPECT_TRUE(decodeValue(encodeResponse(in))) << status;
+  }
+}
+
 TEST(Entry, RandomCorruptionNeverCrashes) {
   const auto full = encodeResponse(sampleResponse());
   std::mt19937 rng(11);
@@ -128,6 +141,9 @@ TEST(Entry, RandomCorruptionNeverCrashes) {
     if (decoded) {
       EXPECT_TRUE(std::holds_alternative<StoredResponse>(*decoded) ||
                   std::holds_alternative<VaryMarker>(*decoded));
+      if (const auto* response = std::get_if<StoredResponse>(&*decoded)) {
+        EXPECT_TRUE(isUnderstoodStatus(response->status)) << response->status;
+      }
     }
   }
 }
