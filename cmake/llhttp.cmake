@@ -10,3 +10,7 @@ add_library(llhttp STATIC ${LLHTTP_SOURCE_DIR}/llhttp.c ${LLHTTP_SOURCE_DIR}/api
 target_include_directories(llhttp SYSTEM PUBLIC ${LLHTTP_INCLUDE_DIR})
 set_target_properties(llhttp PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE ON)
 target_compile_options(llhttp PRIVATE -w)
+# Strict mode makes llhttp require LF after every CR that ends a line (head, chunk-size line,
+# trailers). Without it llhttp 8.1 accepts "CR + any byte" as a line end, so a message's
+# boundaries would depend on how its bytes were split into reads.
+target_compile_definitions(llhttp PRIVATE LLHTTP_STRICT_MODE=1)

@@ -4,7 +4,7 @@
 //
 // Strictness: the decoder refuses every framing ambiguity a smuggling attack relies on (empty
 // or conflicting Content-Length, Transfer-Encoding together with Content-Length, whitespace
-// before a request field's colon, a Transfer-Encoding other than a final "chunked", oversize or
+// before a field's colon, a Transfer-Encoding other than a final "chunked", oversize or
 // malformed chunk sizes, bare LF, obs-fold, NUL/CTL bytes in fields). A refused request maps to
 // 400 and the connection closes; a refused upstream response maps to 502.
 //
@@ -15,8 +15,9 @@
 // extensions of a message, and the interim (1xx) heads of one exchange together, get the same
 // byte budget as one head, so neither can stream forever.
 //
-// Whitespace between a response field's name and its colon is removed, as RFC 9112 §5.1 asks of a
-// proxy, except on Content-Length and Transfer-Encoding, which llhttp did not frame by: 502.
+// Whitespace between a field's name and its colon is refused on both sides (400, 502): strict
+// llhttp does not parse it, so RFC 9112 §5.1's other option for responses (remove it, forward the
+// field) is not available; either way the field is never forwarded as received.
 //
 // Choices within what RFC 9112 allows: identical repeated Content-Length fields are refused like
 // differing ones (collapsing is permitted, never required); a request Transfer-Encoding other

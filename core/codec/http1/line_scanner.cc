@@ -29,6 +29,9 @@ LineScanner::Outcome LineScanner::scan(std::string_view data) {
   const char* p = data.data();
   const char* const end = p + data.size();
   while (p < end) {
+    if (prev_ == '\r' && *p != '\n') {
+      return Outcome::BareCr;  // the previous call ended in a CR that no LF follows
+    }
     if (line_len_ == 0 && lines_ > 0 && (*p == ' ' || *p == '\t')) {
       return Outcome::ObsFold;
     }
@@ -38,6 +41,12 @@ LineScanner::Outcome LineScanner::scan(std::string_view data) {
     bytes_ += n;
     if (bytes_ > max_bytes_) {
       return Outcome::TooLarge;
+    }
+    // A CR may only be the last byte before the LF, or the last byte seen so far (its LF may be
+    // in the next call); anywhere else on the line it is bare.
+    const char* const cr_limit = nl != nullptr ? nl - 1 : end - 1;
+    if (cr_limit > p && std::memchr(p, '\r', static_cast<size_t>(cr_limit - p)) != nullptr) {
+      return Outcome::BareCr;
     }
     if (nl == nullptr) {
       line_len_ += n;

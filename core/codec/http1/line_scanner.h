@@ -1,6 +1,7 @@
 // Raw-byte checks on the line-oriented sections of an HTTP/1 message (the head and the trailer
 // section) that llhttp 8.1 does not make in strict mode: every line must end in CRLF, no line may
-// be an obs-fold continuation, and the section must fit the configured byte budget.
+// hold a bare CR or be an obs-fold continuation, and the section must fit the configured byte
+// budget.
 #pragma once
 
 #include <cstddef>
@@ -11,8 +12,9 @@ namespace strata::core::http1 {
 // Scans the bytes of one section as they arrive, before llhttp parses them, and stops at the
 // empty line that ends the section. llhttp accepts a bare LF after the start line, on the empty
 // line that ends the head and on the one that ends the trailers, and joins obs-folded values;
-// each of those lets two parsers disagree about where a field or a message ends, so they are
-// refused here rather than patched up.
+// built without LLHTTP_STRICT_MODE it also takes "CR + any byte" as a line end. Each of those
+// lets two parsers disagree about where a field or a message ends, so they are refused here
+// rather than patched up (RFC 9112 §2.2 allows refusing a bare CR), whatever llhttp's build.
 //
 // The alternative, enabling llhttp's own checks, needs llhttp 9 (whose strict mode rejects bare
 // LF); this scanner costs one memchr per line and keeps the exact header byte count as a bonus.
@@ -22,6 +24,7 @@ class LineScanner {
     NeedMore,  // all bytes scanned, the section has not ended yet
     Done,      // the section ended inside (or exactly at the end of) the bytes
     BareLf,    // a line ended in LF without CR
+    BareCr,    // a CR not followed by LF
     ObsFold,   // a field line started with SP or HTAB
     TooLarge,  // the section exceeded its byte budget
   };

@@ -1,7 +1,7 @@
 // Tests for the HTTP/1 decoder against hostile peers beyond the case files: forged Host values
 // and request-targets that let the gateway, the upstream and the cache disagree about the
-// resource; responses with whitespace before a colon, out-of-range statuses, control bytes in the
-// reason, endless interim responses and endless chunk extensions. Also the authority validator.
+// resource; bare CRs; responses with out-of-range statuses, control bytes in the reason, endless
+// interim responses and endless chunk extensions. Also the authority validator.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -128,33 +128,6 @@ TEST(Http1HostileTest, FragmentsAndMisplacedAsteriskFormAreRefused) {
   EXPECT_EQ(rec.requests[0].target, "*");
 }
 
-TEST(Http1HostileTest, ResponseFieldNameWhitespaceIsRemovedUnlessItFrames) {
-  Recorder rec;
-  ASSERT_EQ(responseStatus("HTTP/1.1 200 OK\r\nX-Foo : bar\r\nX-Two  : baz\r\n"
-                           "Content-Length: 2\r\n\r\nok",
-                           &rec),
-            0);
-  ASSERT_EQ(rec.responses.size(), 1u);
-  const auto& headers = rec.responses[0].headers;
-  EXPECT_EQ(headers.get("x-foo"), "bar");
-  EXPECT_EQ(headers.get("x-two"), "baz");
-  for (const auto& h : headers) {
-    EXPECT_EQ(h.name.find_first_of(" \t"), std::string::npos) << h.name;
-  }
-  EXPECT_EQ(rec.body, "ok");
-  // llhttp itself refuses a tab there, which leaves nothing to forward either.
-  EXPECT_EQ(responseStatus("HTTP/1.1 200 OK\r\nX-Tab\t: baz\r\nContent-Length: 0\r\n\r\n"), 502);
-  // Framing fields spelled that way were not framed by; reading them either way is a guess.
-  EXPECT_EQ(responseStatus("HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok"), 502);
-  EXPECT_EQ(responseStatus("HTTP/1.1 200 OK\r\nTransfer-Encoding\t: chunked\r\n"
-                           "Content-Length: 2\r\n\r\nok"),
-            502);
-  // Trailers get the same treatment.
-  EXPECT_EQ(responseStatus("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "2\r\nok\r\n0\r\nX-T : 1\r\n\r\n"),
-            0);
-}
-
 TEST(Http1HostileTest, StatusOutsideTheClassesAndControlBytesInTheReasonAre502) {
   for (const std::string line :
        {"HTTP/1.1 600 X", "HTTP/1.1 999 Weird", "HTTP/1.1 200 O\x01K", "HTTP/1.1 200 O\x7fK"}) {
@@ -167,6 +140,65 @@ TEST(Http1HostileTest, StatusOutsideTheClassesAndControlBytesInTheReasonAre502) 
             0);
   ASSERT_EQ(rec.responses.size(), 1u);
   EXPECT_EQ(rec.responses[0].status, 599);
+}
+
+TEST(Http1HostileTest, BareCrIsRefusedWhereverALineCouldEnd) {
+  // llhttp 8.1 outside strict mode takes "CR + any byte" as a line end, so the same bytes would
+  // frame differently depending on how reads split them. Both feeds above must refuse them all.
+  const std::string post = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string& input : std::vector<std::string>{
+           "GET / HTTP/1.1\r\nHost: a\r\n\rGET /admin HTTP/1.1\r\nHost: a\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: a\r\n\rX",
+           "GET / HTTP/1.1\rHost: a\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r2\r\n\r\n",
+           "GET / HTTP/1.1\r\nHost: a\r\nX\r-A: 1\r\n\r\n",
+           "\rGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+           post + "5\r\nhello\r\n0\rX\r\n\r\n",
+           post + "5\rXhello\r\n0\r\n\r\n",
+           post + "5;a=b\rX\r\nhello\r\n0\r\n\r\n",
+           post + "5\r\nhello\r\n0\r\n\rX",
+           post + "5\r\nhello\r\n0\r\nX-T: 1\r\n\rGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+       }) {
+    SCOPED_TRACE(input);
+    EXPECT_EQ(requestStatus(input), 400);
+  }
+  for (const std::string& input : std::vector<std::string>{
+           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\rXok",
+           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\rX\r\n\r\n",
+           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\rX",
+       }) {
+    SCOPED_TRACE(input);
+    EXPECT_EQ(responseStatus(input), 502);
+  }
+}
+
+TEST(Http1HostileTest, HeadAfterAnUnhonouredUpgradeIsScannedOnce) {
+  // After an Upgrade request the decoder reads HTTP/1 again. The next head, arriving in pieces,
+  // is checked once: counting its bytes twice would refuse a 40 KB head as over 64 KB, and seeing
+  // its partial last line twice would read a line end that is not there.
+  const std::string upgrade =
+      "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+  const std::string next = "GET /next HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(40000, 'x');
+  for (const std::string& tail : {std::string("\r"), std::string()}) {
+    SCOPED_TRACE(tail.size());
+    Recorder rec;
+    Decoder decoder(Decoder::Kind::Request, rec);
+    std::string pending = upgrade + next + tail;
+    auto used = decoder.feed(pending);
+    ASSERT_TRUE(used);
+    pending.erase(0, *used);
+    ASSERT_TRUE(decoder.paused());
+    decoder.resume();
+    used = decoder.feed(pending);
+    ASSERT_TRUE(used) << used.error().describe();
+    pending.erase(0, *used);
+    pending += tail.empty() ? "\r\n\r\n" : "\n\r\n";
+    used = decoder.feed(pending);
+    ASSERT_TRUE(used) << used.error().describe();
+    ASSERT_EQ(rec.requests.size(), 2u);
+    EXPECT_EQ(rec.requests[1].target, "/next");
+    EXPECT_EQ(rec.completed, 2u);
+  }
 }
 
 TEST(Http1HostileTest, InterimResponsesShareTheHeadBudget) {
