@@ -9,6 +9,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"Strata: API gateway and caching proxy"};
   app.require_subcommand(0, 1);
+  // Options of the top level (such as --log-level) are accepted after the subcommand too.
+  app.fallthrough();
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
