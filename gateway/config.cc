@@ -49,10 +49,6 @@ struct Parser {
     for (auto section : kFilterSections) {
       allowed.emplace_back(section);
     }
-    // A filter may also be configured by a top-level section named after it.
-    for (const auto& factory : factories) {
-      allowed.emplace_back(factory->name());
-    }
     top.allowOnly(allowed);
 
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -232,8 +228,12 @@ struct Parser {
   }
 
   void parseFilters(MapReader& top) {
+    // Whether the chain asks for the response cache, even if its config then fails to parse:
+    // a broken cache_tier is reported as itself, not as a missing filter.
+    bool cache_filter_requested = false;
     if (!top.has("http_filters")) {
       if (top.has("cache_tier")) {
+        cache_filter_requested = true;
         YAML::Node block(YAML::NodeType::Map);
         block["name"] = std::string(kResponseCacheFilter);
         addFilter(std::string(kResponseCacheFilter), block, top.child("cache_tier"));
@@ -244,15 +244,18 @@ struct Parser {
         for (size_t i = 0; i < list.size(); ++i) {
           MapReader entry(list[i], "http filter", diag);
           if (auto name = entry.string("name", true)) {
+            cache_filter_requested |= *name == kResponseCacheFilter;
             addFilter(*name, entry.node(), entry.child("name"));
           }
         }
       }
+      if (top.has("cache_tier") && !cache_filter_requested) {
+        diag.error(top.child("cache_tier"),
+                   "cache_tier is set but http_filters does not list response_cache, so nothing "
+                   "would use it (add {name: response_cache} or remove cache_tier)");
+      }
     }
-    const bool has_cache_filter =
-        std::any_of(out.filters.begin(), out.filters.end(),
-                    [](const FilterSpec& f) { return f.name == kResponseCacheFilter; });
-    if (!has_cache_filter) {
+    if (!cache_filter_requested) {
       for (const auto& route : out.routes) {
         if (route.cache) {
           diag.errorAtLine(route.line, "route '" + route.name +

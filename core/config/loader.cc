@@ -1,7 +1,9 @@
 // YAML loading, unit parsing and line-numbered field readers for every module's config.
 #include "core/config/loader.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -102,8 +104,21 @@ void Diagnostics::addError(const Error& error) {
 }
 
 Error Diagnostics::toError() const {
+  // Report in file order, whatever order the sections were checked in; errors without a line
+  // (a missing file, a missing required section) come first.
+  auto lineNumber = [this](const std::string& entry) {
+    if (entry.compare(0, file_.size(), file_) != 0 || entry.size() <= file_.size() ||
+        entry[file_.size()] != ':') {
+      return 0L;
+    }
+    return std::strtol(entry.c_str() + file_.size() + 1, nullptr, 10);
+  };
+  std::vector<std::string> sorted = errors_;
+  std::stable_sort(sorted.begin(), sorted.end(), [&](const std::string& a, const std::string& b) {
+    return lineNumber(a) < lineNumber(b);
+  });
   std::string context;
-  for (const auto& line : errors_) {
+  for (const auto& line : sorted) {
     if (!context.empty()) {
       context += '\n';
     }

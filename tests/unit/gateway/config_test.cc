@@ -25,10 +25,15 @@ class FakeFactory : public FilterFactory {
   core::Result<std::shared_ptr<const FilterConfig>> parse(const YAML::Node& block,
                                                           const YAML::Node& root,
                                                           const std::string& file) const override {
-    if (block["fail"].IsDefined()) {
-      return core::fail(core::ErrorKind::ConfigInvalid,
-                        file + ":" + std::to_string(block["fail"].Mark().line + 1) +
-                            ": fake filter refused its config");
+    // The response cache reads the top-level cache_tier section; others read their own block.
+    const YAML::Node own =
+        name_ == "response_cache" && root["cache_tier"].IsDefined() ? root["cache_tier"] : block;
+    for (const YAML::Node& node : {block, own}) {
+      if (node["fail"].IsDefined()) {
+        return core::fail(core::ErrorKind::ConfigInvalid,
+                          file + ":" + std::to_string(node["fail"].Mark().line + 1) +
+                              ": fake filter refused its config");
+      }
     }
     const bool has_tier = root["cache_tier"].IsDefined();
     return std::make_shared<FakeConfig>(block["name"].as<std::string>() +
@@ -296,6 +301,57 @@ routes: [ { name: all, match: { host: Example.COM }, cluster: site } ]
   ASSERT_NE(route, nullptr);
   EXPECT_EQ(route->name, "all");
   EXPECT_EQ(snapshot->config.clusters[route->cluster_index].name, "site");
+}
+
+}  // namespace
+}  // namespace strata::gateway
+
+namespace strata::gateway {
+namespace {
+
+TEST(GatewayConfigTest, ErrorsAreListedInFileOrder) {
+  // Routes are checked after clusters, but the report follows the file.
+  const auto errors = errorsOf(R"(listeners: [ { listen: 127.0.0.1:8080 } ]
+routes: [ { cluster: missing } ]
+clusters: [ { name: site, lb: magic, endpoints: [127.0.0.1:9001] } ]
+)");
+  const auto route_error = errors.find("gw.yaml:2:");
+  const auto cluster_error = errors.find("gw.yaml:3:");
+  ASSERT_NE(route_error, std::string::npos) << errors;
+  ASSERT_NE(cluster_error, std::string::npos) << errors;
+  EXPECT_LT(route_error, cluster_error) << errors;
+}
+
+TEST(GatewayConfigTest, BrokenCacheTierIsReportedAsItselfNotAsAMissingFilter) {
+  const auto errors = errorsOf(R"(listeners: [ { listen: 127.0.0.1:8080 } ]
+clusters: [ { name: site, endpoints: [127.0.0.1:9001] } ]
+routes: [ { cluster: site, cache: true } ]
+cache_tier: { fail: true }
+)");
+  EXPECT_NE(errors.find("gw.yaml:4: fake filter refused its config"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("no response_cache filter"), std::string::npos) << errors;
+}
+
+TEST(GatewayConfigTest, CacheTierThatNoFilterUsesIsAnError) {
+  const auto errors = errorsOf(R"(listeners: [ { listen: 127.0.0.1:8080 } ]
+http_filters: [ { name: other } ]
+clusters: [ { name: site, endpoints: [127.0.0.1:9001] } ]
+routes: [ { cluster: site } ]
+cache_tier: { nodes: [127.0.0.1:7001] }
+)");
+  EXPECT_NE(errors.find("gw.yaml:5: cache_tier is set but http_filters does not list "
+                        "response_cache"),
+            std::string::npos)
+      << errors;
+}
+
+TEST(GatewayConfigTest, TopLevelSectionNamedAfterAFilterIsUnknown) {
+  const auto errors = errorsOf(R"(listeners: [ { listen: 127.0.0.1:8080 } ]
+clusters: [ { name: site, endpoints: [127.0.0.1:9001] } ]
+routes: [ { cluster: site } ]
+response_cache: { max_object_bytes: 5 }
+)");
+  EXPECT_NE(errors.find("gw.yaml:4: unknown key 'response_cache'"), std::string::npos) << errors;
 }
 
 }  // namespace
