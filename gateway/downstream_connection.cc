@@ -98,9 +98,11 @@ size_t DownstreamConnection::consume(std::string_view data) {
     auto used = decoder_.feed(data.substr(offset));
     if (!used) {
       in_consume_ = false;
+      body_batch_.clear();  // the request is refused; what it sent goes nowhere
       onCodecError(used.error());
       return data.size();
     }
+    flushBody();
     if (*used == 0) {
       break;
     }
@@ -178,12 +180,24 @@ void DownstreamConnection::onBodyTimeout() {
 
 void DownstreamConnection::onBody(std::string_view chunk) {
   if (current_) {
+    body_batch_.append(chunk);
+  }
+}
+
+void DownstreamConnection::flushBody() {
+  if (body_batch_.empty()) {
+    return;
+  }
+  std::string batch = std::move(body_batch_);
+  body_batch_.clear();
+  if (current_ && !closed_) {
     armBodyTimer();
-    current_->onRequestBody(chunk);
+    current_->onRequestBody(batch);
   }
 }
 
 void DownstreamConnection::onMessageComplete(core::http::HeaderMap&& trailers) {
+  flushBody();
   request_done_ = true;
   if (!lingering_) {
     timer_.stop();

@@ -84,6 +84,7 @@ class DownstreamConnection : public core::ConnectionHandler,
   void maybeFinishRequest();
   void armBodyTimer();
   void onBodyTimeout();
+  void flushBody();
   void watchSendProgress();
   void onSendTimeout();
   bool canStartRequest() const;
@@ -101,6 +102,9 @@ class DownstreamConnection : public core::ConnectionHandler,
   core::Timer send_timer_;
   size_t send_mark_ = 0;  // queued bytes when send_timer_ was last armed
   std::string input_;     // bytes read but not yet decoded (a pipelined request)
+  // Request body decoded during one feed, handed on in one piece: a body of tiny chunks must not
+  // become one queued write (with its bookkeeping) per chunk.
+  std::string body_batch_;
   std::unique_ptr<ActiveRequest> current_;
   std::vector<std::string> out_;  // corked output
   int cork_ = 0;

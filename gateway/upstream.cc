@@ -101,7 +101,18 @@ void UpstreamConnection::handleData(std::string_view bytes) {
   response_started_ = true;
   auto consumed = decoder_.feed(bytes);
   if (closed_ || user_ == nullptr) {
+    body_batch_.clear();
     return;  // the user let go of the connection during a callback
+  }
+  if (!body_batch_.empty()) {
+    // What decoded before an error still goes out: the client sees the body cut where the
+    // upstream went wrong, as it would have piece by piece.
+    std::string batch = std::move(body_batch_);
+    body_batch_.clear();
+    user_->onUpstreamBody(batch);
+    if (closed_ || user_ == nullptr) {
+      return;
+    }
   }
   if (!consumed) {
     failUser(consumed.error());
@@ -173,7 +184,7 @@ void UpstreamConnection::onResponseHead(core::http::ResponseHead&& head) {
 
 void UpstreamConnection::onBody(std::string_view chunk) {
   if (user_ != nullptr) {
-    user_->onUpstreamBody(chunk);
+    body_batch_.append(chunk);
   }
 }
 

@@ -102,6 +102,8 @@ class UpstreamConnection : public core::ConnectionHandler,
   bool message_complete_ = false;
   bool response_keep_alive_ = true;
   core::http::HeaderMap trailers_;
+  // Response body decoded from one read, handed on in one piece (see DownstreamConnection).
+  std::string body_batch_;
 };
 
 // Keep-alive connections to one endpoint, for one worker. Lives as long as the worker, so

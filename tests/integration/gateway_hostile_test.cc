@@ -93,6 +93,50 @@ ScriptedUpstream::Script answerAll(HeadLog& log,
   };
 }
 
+// Decodes a chunked body from the upstream side; `chunks` counts its data chunks. Sets ok=false
+// on a framing error or timeout.
+std::string readChunkedBody(SocketIo& io, size_t& chunks, bool& ok) {
+  std::string body;
+  chunks = 0;
+  ok = false;
+  while (true) {
+    const auto eol = io.waitFor("\r\n", Clock::now() + kWait);
+    if (eol == std::string::npos) {
+      return body;
+    }
+    const size_t size = std::strtoull(io.buffer().substr(0, eol).c_str(), nullptr, 16);
+    io.buffer().erase(0, eol + 2);
+    if (size == 0) {
+      ok = io.waitFor("\r\n", Clock::now() + kWait) == 0;
+      io.buffer().erase(0, 2);
+      return body;
+    }
+    if (!io.waitForBytes(size + 2, Clock::now() + kWait)) {
+      return body;
+    }
+    body.append(io.buffer(), 0, size);
+    io.buffer().erase(0, size + 2);
+    ++chunks;
+  }
+}
+
+// A chunked body of `n` one-byte chunks spelling `text` repeatedly; returns the wire form and
+// sets `body` to the decoded bytes.
+std::string tinyChunks(size_t n, std::string& body) {
+  static constexpr std::string_view kText = "abcdefghijklmnopqrstuvwxyz";
+  std::string wire;
+  body.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const char c = kText[i % kText.size()];
+    wire += "1\r\n";
+    wire += c;
+    wire += "\r\n";
+    body += c;
+  }
+  wire += "0\r\n\r\n";
+  return wire;
+}
+
 size_t vmRssKiB(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -244,6 +288,45 @@ TEST_F(GatewayHostileTest, ClientThatStopsReadingIsCutOffAndReleasesTheUpstream)
   auto response = other.readResponse();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "still here");
+}
+
+TEST_F(GatewayHostileTest, BodiesOfTinyChunksAreForwardedInFewPieces) {
+  // One queued write per one-byte chunk cost about 75 MB of bookkeeping per connection before
+  // back-pressure (which counts payload bytes) stopped the client; each read is forwarded as one
+  // piece instead, in both directions.
+  constexpr size_t kChunks = 20000;
+  std::string request_body;
+  const std::string request_wire = tinyChunks(kChunks, request_body);
+  std::string response_body;
+  const std::string response_wire = tinyChunks(kChunks, response_body);
+  size_t upstream_chunks = 0;
+  bool upstream_ok = false;
+  std::string upstream_body;
+  ScriptedUpstream upstream({[&](SocketIo& io) {
+    readHead(io);
+    upstream_body = readChunkedBody(io, upstream_chunks, upstream_ok);
+    io.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + response_wire);
+    readHead(io);
+  }});
+  startGateway(upstream.port());
+  RawClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("POST /tiny HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n" +
+              request_wire);
+  // Read the raw response to count its chunks.
+  const auto head_end = client.waitFor("\r\n\r\n", Clock::now() + kWait);
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_EQ(client.buffer().rfind("HTTP/1.1 200 ", 0), 0u);
+  client.buffer().erase(0, head_end + 4);
+  size_t client_chunks = 0;
+  bool client_ok = false;
+  const std::string received = readChunkedBody(client, client_chunks, client_ok);
+  EXPECT_TRUE(upstream_ok);
+  EXPECT_TRUE(upstream_body == request_body);
+  EXPECT_LT(upstream_chunks, kChunks / 10);
+  EXPECT_TRUE(client_ok);
+  EXPECT_TRUE(received == response_body);
+  EXPECT_LT(client_chunks, kChunks / 10);
 }
 
 // ---- requests that would let the gateway and the upstream disagree --------------------------
