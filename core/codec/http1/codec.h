@@ -23,8 +23,9 @@
 // differing ones (collapsing is permitted, never required); a request Transfer-Encoding other
 // than exactly "chunked" is refused (400, or 501 for "<coding>, chunked"); a response
 // Transfer-Encoding other than exactly "chunked" is refused (502) rather than read until close;
-// trailer fields that carry framing, routing or credentials are dropped. The raw-byte checks
-// llhttp 8.1 lacks (bare LF, obs-fold, the CRLF after chunk data) are made by the decoder itself.
+// trailer fields that carry framing, routing, credentials, cookies, response controls or the
+// forwarding fields the gateway sets are dropped. The raw-byte checks llhttp 8.1 lacks (bare LF,
+// bare CR, obs-fold, the CRLF after chunk data) are made by the decoder itself.
 #pragma once
 
 #include <cstdint>

@@ -40,14 +40,41 @@ bool parseContentLength(std::string_view value, uint64_t& out) {
   return true;
 }
 
-// Fields that carry framing or routing and so never belong in a trailer section (RFC 9110
-// §6.5.1); they are dropped rather than merged anywhere.
+// Fields that never belong in a trailer section (RFC 9110 §6.5.1): framing, routing, credentials,
+// content metadata, response controls, and the forwarding fields the gateway itself sets
+// (case 07: a client must not be able to send its own copy after the gateway's, for an upstream
+// that merges trailers into the header section). They are dropped rather than merged anywhere.
 bool forbiddenInTrailers(std::string_view name) {
   static constexpr std::string_view kNames[] = {
-      "content-length", "transfer-encoding", "host",
-      "connection",     "keep-alive",        "te",
-      "trailer",        "upgrade",           "proxy-connection",
-      "authorization",  "content-type",      "content-encoding",
+      "content-length",
+      "transfer-encoding",
+      "host",
+      "connection",
+      "keep-alive",
+      "te",
+      "trailer",
+      "upgrade",
+      "proxy-connection",
+      "authorization",
+      "content-type",
+      "content-encoding",
+      "content-range",
+      "cookie",
+      "set-cookie",
+      "proxy-authorization",
+      "www-authenticate",
+      "proxy-authenticate",
+      "cache-control",
+      "expires",
+      "age",
+      "vary",
+      "location",
+      "forwarded",
+      "x-forwarded-for",
+      "x-forwarded-host",
+      "x-forwarded-proto",
+      "x-real-ip",
+      "via",
   };
   for (const auto n : kNames) {
     if (iequals(n, name)) {

@@ -201,6 +201,24 @@ TEST(Http1HostileTest, HeadAfterAnUnhonouredUpgradeIsScannedOnce) {
   }
 }
 
+TEST(Http1HostileTest, TrailersCannotCarryFieldsTheGatewayOrTheCacheRelyOn) {
+  class Trailers : public Recorder {
+   public:
+    void onMessageComplete(http::HeaderMap&& trailers) override { last = std::move(trailers); }
+    http::HeaderMap last;
+  } trailers;
+  Decoder d(Decoder::Kind::Request, trailers);
+  const std::string input =
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n"
+      "X-Forwarded-For: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\n"
+      "Via: 1.1 forged\r\nX-Forwarded-Host: evil\r\nCookie: a=b\r\nSet-Cookie: c=d\r\n"
+      "Cache-Control: max-age=99\r\nX-Checksum: 1\r\n\r\n";
+  auto used = d.feed(input);
+  ASSERT_TRUE(used);
+  EXPECT_EQ(trailers.last.size(), 1u);
+  EXPECT_EQ(trailers.last.get("x-checksum"), "1");
+}
+
 TEST(Http1HostileTest, InterimResponsesShareTheHeadBudget) {
   // A few interim responses are fine.
   std::string input;
