@@ -158,7 +158,7 @@ core::Result<CacheValue> decodeResponse(Reader& r) {
     out.headers.add(std::move(name), std::move(value));
   }
   const uint32_t vary_count = r.u32();
-  if (!r.ok() || vary_count > r.remaining() / 9) {
+  if (!r.ok() || vary_count > kMaxVaryFields || vary_count > r.remaining() / 9) {
     return corrupt("bad vary count");
   }
   for (uint32_t i = 0; i < vary_count; ++i) {
@@ -182,7 +182,7 @@ core::Result<CacheValue> decodeResponse(Reader& r) {
 core::Result<CacheValue> decodeMarker(Reader& r) {
   VaryMarker out;
   const uint32_t count = r.u32();
-  if (!r.ok() || count == 0 || count > r.remaining() / 4) {
+  if (!r.ok() || count == 0 || count > kMaxVaryFields || count > r.remaining() / 4) {
     return corrupt("bad vary marker count");
   }
   for (uint32_t i = 0; i < count; ++i) {

@@ -460,6 +460,11 @@ StoreDecision decideStore(const RequestHead& request, const ResponseHead& respon
       std::transform(lower.begin(), lower.end(), lower.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       if (std::find(d.vary.begin(), d.vary.end(), lower) == d.vary.end()) {
+        if (d.vary.size() == kMaxVaryFields) {
+          d.reason = "Vary lists too many fields";
+          d.vary.clear();
+          return d;
+        }
         d.vary.push_back(std::move(lower));
       }
     }

@@ -27,6 +27,11 @@ namespace strata::plugins::response_cache {
 // Cap of the heuristic freshness lifetime, in seconds.
 inline constexpr int64_t kHeuristicFreshnessCap = 3600;
 
+// A response that varies on more distinct fields than this is not stored. Real responses vary on
+// a handful; thousands would make every store and lookup of the URL cost time and key bytes in
+// proportion (and deduplicating them, quadratic time), all chosen by the origin.
+inline constexpr size_t kMaxVaryFields = 32;
+
 // The Cache-Control directives this cache acts on, merged over every Cache-Control field line.
 // A directive whose argument is invalid is recorded as present with the most conservative value
 // (an invalid max-age counts as 0, RFC 9111 §4.2.1).

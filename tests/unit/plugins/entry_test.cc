@@ -127,6 +127,27 @@ TEST(Entry, StatusesTheCacheNeverStoresAreRejected) {
   }
 }
 
+TEST(Entry, VaryListsBeyondTheCapAreRejected) {
+  // Only the policy writes entries, and it never stores more than kMaxVaryFields; a longer list
+  // in the cache tier was written by something else and would make each lookup pay for it.
+  VaryMarker marker;
+  auto response = sampleResponse();
+  response.vary.clear();
+  response.vary_values.clear();
+  for (size_t i = 0; i <= kMaxVaryFields; ++i) {
+    marker.vary.push_back("x-field-" + std::to_string(i));
+    response.vary.push_back(marker.vary.back());
+    response.vary_values.push_back(std::nullopt);
+  }
+  EXPECT_FALSE(decodeValue(encodeVaryMarker(marker)));
+  EXPECT_FALSE(decodeValue(encodeResponse(response)));
+  marker.vary.pop_back();
+  response.vary.pop_back();
+  response.vary_values.pop_back();
+  EXPECT_TRUE(decodeValue(encodeVaryMarker(marker)));
+  EXPECT_TRUE(decodeValue(encodeResponse(response)));
+}
+
 TEST(Entry, RandomCorruptionNeverCrashes) {
   const auto full = encodeResponse(sampleResponse());
   std::mt19937 rng(11);

@@ -273,6 +273,27 @@ TEST(StoreDecision, CollectsLowerCaseVaryNamesOnce) {
   EXPECT_EQ(d.vary, (std::vector<std::string>{"accept-encoding", "accept-language"}));
 }
 
+TEST(StoreDecision, TooManyVaryFieldsAreNotStored) {
+  // An origin listing thousands of fields would make every store and lookup of the URL pay for
+  // them; the cap bounds that work, and repeats of the same few names still count once.
+  std::string many;
+  for (size_t i = 0; i <= kMaxVaryFields; ++i) {
+    many += (i == 0 ? "" : ", ") + std::string("X-Field-") + std::to_string(i);
+  }
+  auto d = decideStore(makeRequest("GET", {}),
+                       makeResponse(200, {{"Cache-Control", "max-age=60"}, {"Vary", many}}), kNow);
+  EXPECT_FALSE(d.storable);
+  EXPECT_TRUE(d.vary.empty());
+  std::string repeated;
+  for (size_t i = 0; i < 10 * kMaxVaryFields; ++i) {
+    repeated += (i == 0 ? "" : ",") + std::string(i % 2 == 0 ? "Accept" : "accept-encoding");
+  }
+  d = decideStore(makeRequest("GET", {}),
+                  makeResponse(200, {{"Cache-Control", "max-age=60"}, {"Vary", repeated}}), kNow);
+  EXPECT_TRUE(d.storable);
+  EXPECT_EQ(d.vary.size(), 2u);
+}
+
 struct RequestRow {
   const char* name;
   const char* method;
