@@ -62,7 +62,11 @@ std::unique_ptr<gateway::WorkerFilterFactory> ResponseCacheFactory::createForWor
     STRATA_LOG_ERROR("response cache: worker {} cannot create its cache-tier client: {}",
                      worker.worker_index, client.error().describe());
   } else {
-    state->store = std::make_unique<ClusterStore>(std::move(*client));
+    auto store = std::make_unique<ClusterStore>(std::move(*client));
+    const auto* cluster_client = &store->client();
+    state->store = std::move(store);
+    state->node_metrics = std::make_unique<NodeMetricsExporter>(
+        worker.loop, worker.metrics, [cluster_client] { return cluster_client->stats(); });
   }
   return std::make_unique<ResponseCacheWorkerFactory>(std::move(state));
 }

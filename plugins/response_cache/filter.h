@@ -24,6 +24,8 @@
 #include "gateway/filter.h"
 #include "plugins/response_cache/config.h"
 #include "plugins/response_cache/entry.h"
+#include "plugins/response_cache/node_metrics.h"
+#include "plugins/response_cache/node_metrics.h"
 #include "plugins/response_cache/policy.h"
 
 namespace strata::plugins::response_cache {
@@ -43,6 +45,7 @@ class ClusterStore : public Store {
  public:
   explicit ClusterStore(std::unique_ptr<cache::client::ClusterClient> client)
       : client_(std::move(client)) {}
+  const cache::client::ClusterClient& client() const { return *client_; }
   void get(std::string_view key, cache::client::GetCallback callback) override {
     client_->get(key, std::move(callback));
   }
@@ -70,6 +73,8 @@ struct WorkerCache {
   std::shared_ptr<const ResponseCacheConfig> config;
   std::unique_ptr<Store> store;  // null if the cache tier client could not be created
   CacheMetrics metrics;
+  // Declared after `store`, so it is destroyed first: it reads the store's client.
+  std::unique_ptr<NodeMetricsExporter> node_metrics;
   // Seconds since the epoch; injectable for tests.
   std::function<int64_t()> now = [] { return core::Loop::wallMs() / 1000; };
 };
