@@ -4,11 +4,13 @@
 // receives, and that the gateway keeps serving.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <atomic>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -189,7 +191,7 @@ class GatewayHostileTest : public ::testing::Test {
   // (or the deadline).
   std::string exchange(const std::string& request,
                        std::chrono::milliseconds wait = std::chrono::milliseconds(5000)) {
-    RawClient client(port_);
+    RawHttpClient client(port_);
     EXPECT_TRUE(client.ok());
     client.send(request);
     return client.readUntilClose(wait);
@@ -197,7 +199,7 @@ class GatewayHostileTest : public ::testing::Test {
 
   // One request on a fresh connection; the status of the response (0 if none came).
   int statusOf(const std::string& request) {
-    RawClient client(port_);
+    RawHttpClient client(port_);
     EXPECT_TRUE(client.ok());
     client.send(request);
     auto response = client.readResponse();
@@ -284,7 +286,7 @@ TEST_F(GatewayHostileTest, ClientThatStopsReadingIsCutOffAndReleasesTheUpstream)
   }
   EXPECT_EQ(upstream_send, -1);
 
-  RawClient other(port_);
+  RawHttpClient other(port_);
   other.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
   auto response = other.readResponse();
   ASSERT_TRUE(response);
@@ -310,7 +312,7 @@ TEST_F(GatewayHostileTest, BodiesOfTinyChunksAreForwardedInFewPieces) {
     readHead(io);
   }});
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("POST /tiny HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n" +
               request_wire);
@@ -328,6 +330,35 @@ TEST_F(GatewayHostileTest, BodiesOfTinyChunksAreForwardedInFewPieces) {
   EXPECT_TRUE(client_ok);
   EXPECT_TRUE(received == response_body);
   EXPECT_LT(client_chunks, kChunks / 10);
+}
+
+TEST_F(GatewayHostileTest, TwoThousandIdleConnectionsNeitherStopNewClientsNorStayForever) {
+  constexpr size_t kIdle = 2000;
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur < 3 * kIdle) {
+    GTEST_SKIP() << "needs an open-file limit of " << 3 * kIdle;
+  }
+  HeadLog log;
+  ScriptedUpstream upstream(
+      {answerAll(log, [](size_t, const std::string&) { return okResponse("served"); })});
+  startGateway(upstream.port(), ", idle_timeout: 1s");
+  std::vector<std::unique_ptr<RawHttpClient>> idle;
+  for (size_t i = 0; i < kIdle; ++i) {
+    idle.push_back(std::make_unique<RawHttpClient>(port_));
+    ASSERT_TRUE(idle.back()->ok()) << i;
+  }
+  RawHttpClient fresh(port_);
+  ASSERT_TRUE(fresh.ok());
+  fresh.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto response = fresh.readResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "served");
+  // Every idle connection is closed by the idle timeout.
+  size_t closed = 0;
+  for (auto& client : idle) {
+    closed += client->closedWithin(std::chrono::seconds(5)) ? 1 : 0;
+  }
+  EXPECT_EQ(closed, kIdle);
 }
 
 // ---- requests that would let the gateway and the upstream disagree --------------------------
@@ -400,7 +431,7 @@ TEST_F(GatewayHostileTest, NoContentResponseLosesItsContentLengthAndTheClientSta
       },
   });
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("DELETE /thing HTTP/1.1\r\nHost: a.test\r\n\r\n");
   auto first = client.readResponse();
@@ -441,7 +472,7 @@ TEST_F(GatewayHostileTest, MalformedUpstreamHeadsAreRefused) {
   const std::vector<int> expected = {502, 502, 502, 502, 200};
   for (size_t i = 0; i < replies.size(); ++i) {
     SCOPED_TRACE(i);
-    RawClient client(port_);
+    RawHttpClient client(port_);
     ASSERT_TRUE(client.ok());
     client.send("GET /r" + std::to_string(i) +
                 " HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n");
@@ -478,7 +509,7 @@ TEST_F(GatewayHostileTest, EndlessInterimResponsesAreA502) {
   EXPECT_EQ(flooded.rfind("HTTP/1.1 502 ", 0), 0u) << flooded.substr(0, 200);
   EXPECT_EQ(flooded.find("late"), std::string::npos);
   // A single interim response is still fine (and not forwarded).
-  RawClient client(port_);
+  RawHttpClient client(port_);
   client.send("GET /hint HTTP/1.1\r\nHost: a.test\r\n\r\n");
   auto response = client.readResponse();
   ASSERT_TRUE(response);
@@ -554,7 +585,7 @@ class GatewayHostileCacheTest : public GatewayHostileTest {
   // One request on a keep-alive connection of its own; the response.
   std::optional<HttpResponse> fetch(const std::string& target, const std::string& headers = "",
                                     const std::string& method = "GET") {
-    RawClient client(port_);
+    RawHttpClient client(port_);
     if (!client.ok()) {
       return std::nullopt;
     }

@@ -162,7 +162,7 @@ TEST_F(GatewayProxyTest, GetSmallFileIsByteIdentical) {
   EXPECT_EQ(curl({url("/small.txt")}, &code), small_);
   EXPECT_EQ(code, 0);
 
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET /small.txt HTTP/1.1\r\nHost: example.com\r\n\r\n");
   auto response = client.readResponse();
@@ -184,7 +184,7 @@ TEST_F(GatewayProxyTest, GetOneMebibyteFile) {
 }
 
 TEST_F(GatewayProxyTest, HeadGetsHeadOnlyAndConnectionStaysInStep) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("HEAD /big.bin HTTP/1.1\r\nHost: example.com\r\n\r\n");
   auto head = client.readResponse(/*no_body=*/true);
@@ -200,7 +200,7 @@ TEST_F(GatewayProxyTest, HeadGetsHeadOnlyAndConnectionStaysInStep) {
 }
 
 TEST_F(GatewayProxyTest, KeepAliveServesThreeRequestsOnOneConnection) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   const char* paths[] = {"/a.txt", "/b.txt", "/c.txt"};
   const char* bodies[] = {"first\n", "second\n", "third\n"};
@@ -219,7 +219,7 @@ TEST_F(GatewayProxyTest, KeepAliveServesThreeRequestsOnOneConnection) {
 }
 
 TEST_F(GatewayProxyTest, PipelinedRequestsAreAnsweredInOrder) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   // One write: the big file first, so answering out of order would be visible.
   ASSERT_TRUE(
@@ -246,7 +246,7 @@ TEST_F(GatewayProxyTest, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST_F(GatewayProxyTest, PostWithContentLengthIsFramedForUpstream) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   const std::string body = randomBytes(5000, 3);
   ASSERT_TRUE(client.send("POST /upload HTTP/1.1\r\nHost: example.com\r\nContent-Length: " +
@@ -263,7 +263,7 @@ TEST_F(GatewayProxyTest, PostWithContentLengthIsFramedForUpstream) {
 }
 
 TEST_F(GatewayProxyTest, PostWithChunkedBodyIsReencodedForUpstream) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE(
       client.send("POST /upload HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -291,7 +291,7 @@ TEST_F(GatewayProxyTest, ExpectContinueIsAnsweredByTheGateway) {
   EXPECT_NE(out.find("ok cl=307200 te="), std::string::npos) << out;
 
   // Raw: the 100 comes before the body is sent, and Expect never reaches nginx.
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE(client.send(
       "POST /echo HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nContent-Length: 4\r\n"
@@ -308,7 +308,7 @@ TEST_F(GatewayProxyTest, ExpectContinueIsAnsweredByTheGateway) {
 }
 
 TEST_F(GatewayProxyTest, ForwardingHeadersReachUpstream) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE(
       client.send("GET /echo HTTP/1.1\r\nHost: example.com\r\n"
@@ -321,7 +321,7 @@ TEST_F(GatewayProxyTest, ForwardingHeadersReachUpstream) {
 }
 
 TEST_F(GatewayProxyTest, Case07ConnectionListCannotStripGatewayHeaders) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE(client.send(
       "GET /echo HTTP/1.1\r\nHost: example.com\r\nX-Forwarded-Host: evil.example.net\r\n"
@@ -347,7 +347,7 @@ TEST_F(GatewayProxyTest, Case07ConnectionListCannotStripGatewayHeaders) {
 }
 
 TEST_F(GatewayProxyTest, Case08DotSegmentsAreNormalisedBeforeRoutingAndForwarding) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   auto get = [&](const std::string& target) {
     client.send("GET " + target + " HTTP/1.1\r\nHost: strict.test\r\n\r\n");
@@ -371,7 +371,7 @@ TEST_F(GatewayProxyTest, Case08DotSegmentsAreNormalisedBeforeRoutingAndForwardin
   ASSERT_TRUE(params);
   EXPECT_EQ(params->status, 400);
   // A route that allows /private forwards the normalised form, never the raw one.
-  RawClient other(port_);
+  RawHttpClient other(port_);
   ASSERT_TRUE(other.ok());
   other.send("GET /info/../private HTTP/1.1\r\nHost: example.com\r\n\r\n");
   auto forwarded = other.readResponse();
@@ -410,7 +410,7 @@ TEST_F(GatewayProxyTest, SmugglingInputsAreRefusedAndNothingIsForwarded) {
       "0x5\r\nhello\r\n0\r\n\r\n",
   };
   for (const auto& input : inputs) {
-    RawClient client(port_);
+    RawHttpClient client(port_);
     ASSERT_TRUE(client.ok());
     ASSERT_TRUE(client.send(input));
     auto response = client.readResponse();
@@ -421,7 +421,7 @@ TEST_F(GatewayProxyTest, SmugglingInputsAreRefusedAndNothingIsForwarded) {
   }
   // A marker request after all of them: once its response is back, nginx has logged everything
   // the gateway sent it.
-  RawClient marker(port_);
+  RawHttpClient marker(port_);
   ASSERT_TRUE(marker.ok());
   marker.send("GET /a.txt?marker HTTP/1.1\r\nHost: example.com\r\n\r\n");
   auto response = marker.readResponse();
@@ -434,7 +434,7 @@ TEST_F(GatewayProxyTest, SmugglingInputsAreRefusedAndNothingIsForwarded) {
 }
 
 TEST_F(GatewayProxyTest, UpstreamDownIsA502) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET / HTTP/1.1\r\nHost: dead.test\r\n\r\n");
   auto response = client.readResponse(false, std::chrono::milliseconds(5000));
@@ -449,7 +449,7 @@ TEST_F(GatewayProxyTest, UpstreamDownIsA502) {
 }
 
 TEST_F(GatewayProxyTest, SilentUpstreamIsA504WithinTheResponseTimeout) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET /slow HTTP/1.1\r\nHost: silent.test\r\n\r\n");
   // response_timeout is 1s; the read allows far more so the test never depends on timing.
@@ -498,7 +498,7 @@ TEST_F(GatewayProxyTest, AdminServesHealthReadyAndMetrics) {
 }
 
 TEST_F(GatewayProxyTest, SigtermDrainsInFlightRequestAndExitsZero) {
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   // In flight for about the silent cluster's 1s response timeout, well inside the drain time.
   client.send("GET /slow HTTP/1.1\r\nHost: silent.test\r\n\r\n");

@@ -238,9 +238,12 @@ inline int connectLoopback(uint16_t port) {
   return fd;
 }
 
-class RawClient : public SocketIo {
+// A client connection to the gateway. Not called RawClient: the cache node tests have a class of
+// that name in this namespace, and two classes of one name in one test binary break the
+// one-definition rule (the linker keeps one constructor for both).
+class RawHttpClient : public SocketIo {
  public:
-  explicit RawClient(uint16_t port) : SocketIo(connectLoopback(port)) {}
+  explicit RawHttpClient(uint16_t port) : SocketIo(connectLoopback(port)) {}
   void shutdownWrite() { ::shutdown(fd(), SHUT_WR); }
 };
 

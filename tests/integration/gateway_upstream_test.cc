@@ -129,7 +129,7 @@ TEST_F(GatewayUpstreamTest, StalePooledConnectionIsRetriedForIdempotentRequests)
       },
   });
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET /one HTTP/1.1\r\nHost: a.test\r\n\r\n");
   auto first = client.readResponse();
@@ -155,7 +155,7 @@ TEST_F(GatewayUpstreamTest, NonIdempotentRequestIsNotRetried) {
       },
   });
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET /one HTTP/1.1\r\nHost: a.test\r\n\r\n");
   ASSERT_TRUE(client.readResponse());
@@ -188,7 +188,7 @@ TEST_F(GatewayUpstreamTest, CloseDelimitedResponseIsReframedPerClientVersion) {
   });
   startGateway(upstream.port());
   {
-    RawClient client(port_);
+    RawHttpClient client(port_);
     ASSERT_TRUE(client.ok());
     client.send("GET /stream HTTP/1.1\r\nHost: a.test\r\n\r\n");
     auto response = client.readResponse();
@@ -201,7 +201,7 @@ TEST_F(GatewayUpstreamTest, CloseDelimitedResponseIsReframedPerClientVersion) {
     ASSERT_TRUE(next);
     EXPECT_EQ(next->body, "after");
   }
-  RawClient old(port_);
+  RawHttpClient old(port_);
   ASSERT_TRUE(old.ok());
   old.send("GET /stream HTTP/1.0\r\n\r\n");
   const auto raw = old.readUntilClose(std::chrono::milliseconds(10000));
@@ -229,7 +229,7 @@ TEST_F(GatewayUpstreamTest, HopByHopResponseFieldsAreRemoved) {
       },
   });
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
   auto response = client.readResponse();
@@ -266,7 +266,7 @@ TEST_F(GatewayUpstreamTest, RequestBodiesArriveByteExact) {
       },
   });
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   // Chunked in uneven pieces, each its own write.
   client.send("POST /c HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -310,7 +310,7 @@ TEST_F(GatewayUpstreamTest, LargeResponseReachesASlowReaderIntact) {
       },
   });
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n");
   // Not reading for a while fills the client's socket buffers, so the gateway must stop
@@ -332,7 +332,7 @@ TEST_F(GatewayUpstreamTest, SlowReaderIsNotMistakenForASilentUpstream) {
       },
   });
   startGateway(upstream.port(), "", "300ms");
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n");
   // The gateway stops reading the upstream while this client is not reading; that pause is
@@ -352,7 +352,7 @@ TEST_F(GatewayUpstreamTest, StalledRequestBodyIsA408) {
       },
   });
   startGateway(upstream.port(), ", idle_timeout: 300ms");
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\nabc");
   auto response = client.readResponse(false, std::chrono::milliseconds(10000));
@@ -371,7 +371,7 @@ TEST_F(GatewayUpstreamTest, UpstreamDyingMidResponseClosesTheClient) {
       },
   });
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
   // The head went out already, so no error status can follow: the client sees a truncated body
@@ -391,7 +391,7 @@ TEST_F(GatewayUpstreamTest, InvalidUpstreamResponseIsA502) {
       },
   });
   startGateway(upstream.port());
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
   auto response = client.readResponse();
@@ -408,12 +408,12 @@ TEST_F(GatewayUpstreamTest, IdleClientConnectionsAreClosed) {
       },
   });
   startGateway(upstream.port(), ", idle_timeout: 300ms");
-  RawClient silent(port_);
+  RawHttpClient silent(port_);
   ASSERT_TRUE(silent.ok());
   EXPECT_TRUE(silent.closedWithin(std::chrono::seconds(10)));
   EXPECT_EQ(silent.take(), "");
 
-  RawClient kept(port_);
+  RawHttpClient kept(port_);
   ASSERT_TRUE(kept.ok());
   kept.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
   auto response = kept.readResponse();
@@ -422,7 +422,7 @@ TEST_F(GatewayUpstreamTest, IdleClientConnectionsAreClosed) {
   EXPECT_TRUE(kept.closedWithin(std::chrono::seconds(10)));
 
   // A client that trickles its head does not keep the connection either.
-  RawClient slow(port_);
+  RawHttpClient slow(port_);
   ASSERT_TRUE(slow.ok());
   slow.send("GET / HTTP/1.1\r\n");
   EXPECT_TRUE(slow.closedWithin(std::chrono::seconds(10)));
@@ -448,7 +448,7 @@ TEST_F(GatewayUpstreamTest, CodecErrorsAnswerWithTheDecodersStatusAndClose) {
       {"GET / HTTP/1.1\r\n\r\n", 400},  // HTTP/1.1 without Host
   };
   for (const auto& c : cases) {
-    RawClient client(port_);
+    RawHttpClient client(port_);
     ASSERT_TRUE(client.ok());
     client.send(c.input);
     auto response = client.readResponse();
@@ -459,7 +459,7 @@ TEST_F(GatewayUpstreamTest, CodecErrorsAnswerWithTheDecodersStatusAndClose) {
   }
   // None of them reached the upstream; a valid request still does.
   EXPECT_EQ(upstream.accepted(), 0);
-  RawClient client(port_);
+  RawHttpClient client(port_);
   client.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
   auto response = client.readResponse();
   ASSERT_TRUE(response);

@@ -20,7 +20,7 @@ namespace strata::gateway {
 namespace {
 
 using strata::testing::Clock;
-using strata::testing::RawClient;
+using strata::testing::RawHttpClient;
 using strata::testing::ScriptedUpstream;
 using strata::testing::SocketIo;
 
@@ -267,7 +267,7 @@ class FilterChainTest : public ::testing::Test {
   }
 
   std::optional<strata::testing::HttpResponse> request(const std::string& raw, bool head = false) {
-    RawClient client(port_);
+    RawHttpClient client(port_);
     if (!client.ok() || !client.send(raw)) {
       return std::nullopt;
     }
@@ -384,7 +384,7 @@ TEST_F(FilterChainTest, AsyncRespondFromSecondFilterRunsEarlierResponseHooks) {
 TEST_F(FilterChainTest, RespondWithAnInterimStatusIsA500NotAFinalResponse) {
   // A 1xx sent as the final response would leave the client waiting for another response and
   // reading the next one on the connection as this one's. The connection stays in step.
-  RawClient client(port_);
+  RawHttpClient client(port_);
   ASSERT_TRUE(client.ok());
   client.send("GET /interim HTTP/1.1\r\nHost: x\r\nX-B-Action: respond-interim\r\n\r\n");
   auto response = client.readResponse();
@@ -408,7 +408,7 @@ TEST_F(FilterChainTest, FailMapsTheErrorToItsStatus) {
 
 TEST_F(FilterChainTest, ClientLeavingWhileAFilterHoldsCompletesOnceAsReset) {
   {
-    RawClient client(port_);
+    RawHttpClient client(port_);
     ASSERT_TRUE(client.ok());
     client.send("GET /held HTTP/1.1\r\nHost: x\r\nX-A-Action: hold\r\nContent-Length: 10\r\n\r\n");
     // Wait until the filter holds the request, then go away mid-request.
