@@ -293,6 +293,60 @@ TEST_F(GatewayHostileTest, ClientThatStopsReadingIsCutOffAndReleasesTheUpstream)
   EXPECT_EQ(response->body, "still here");
 }
 
+TEST_F(GatewayHostileTest, UploadToAStalledUpstreamIsHeldBackNotBuffered) {
+  constexpr size_t kBody = 64 * 1024 * 1024;
+  std::atomic<bool> start_reading = false;
+  std::atomic<size_t> upstream_got = 0;
+  ScriptedUpstream upstream({[&](SocketIo& io) {
+    readHead(io);
+    while (!start_reading) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    size_t got = io.buffer().size();
+    io.buffer().clear();
+    while (got < kBody && io.fill(Clock::now() + kWait)) {
+      got += io.buffer().size();
+      io.buffer().clear();
+    }
+    upstream_got = got;
+    io.send(okResponse("stored"));
+    readHead(io);
+  }});
+  startGateway(upstream.port(), "", ", response_timeout: 30s");
+  RawHttpClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("PUT /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: " + std::to_string(kBody) +
+              "\r\n\r\n");
+  // Push until the socket stops taking bytes for a while: with the upstream not reading, only
+  // socket buffers and the gateway's bounded queues can hold the body.
+  const std::string piece(64 * 1024, 'u');
+  size_t sent = 0;
+  auto last_progress = Clock::now();
+  while (sent < kBody && Clock::now() - last_progress < std::chrono::milliseconds(500)) {
+    const ssize_t n = ::send(client.fd(), piece.data(), std::min(piece.size(), kBody - sent),
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      last_progress = Clock::now();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  EXPECT_LT(sent, kBody * 5 / 8) << "the gateway buffered the body instead of pausing the client";
+  // Once the upstream reads, the rest flows and every byte arrives.
+  start_reading = true;
+  while (sent < kBody) {
+    const ssize_t n =
+        ::send(client.fd(), piece.data(), std::min(piece.size(), kBody - sent), MSG_NOSIGNAL);
+    ASSERT_GT(n, 0);
+    sent += static_cast<size_t>(n);
+  }
+  auto response = client.readResponse(false, std::chrono::milliseconds(30000));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "stored");
+  EXPECT_EQ(upstream_got, kBody);
+}
+
 TEST_F(GatewayHostileTest, BodiesOfTinyChunksAreForwardedInFewPieces) {
   // One queued write per one-byte chunk cost about 75 MB of bookkeeping per connection before
   // back-pressure (which counts payload bytes) stopped the client; each read is forwarded as one
