@@ -563,11 +563,17 @@ void ActiveRequest::sendLocalResponse(int status) {
     return;
   }
   if (resp_head_sent_) {
-    // Too late for a status: the client already has a head. Cut the connection so the client
-    // sees a truncated response rather than a wrong one.
-    aborted_ = true;
-    conn_.abortResponse();
-    return;
+    if (!conn_.discardUnsentResponse()) {
+      // Too late for a status: the client already has a head. Cut the connection so the client
+      // sees a truncated response rather than a wrong one.
+      aborted_ = true;
+      conn_.abortResponse();
+      return;
+    }
+    // The head (and any body) still sat in the cork buffer, which happens when the upstream's
+    // head and its fault arrive in one read: the client gets the error status, not an empty
+    // reply.
+    resp_head_sent_ = false;
   }
   stopRequestChain();
   resetResponse();

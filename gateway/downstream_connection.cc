@@ -240,6 +240,7 @@ void DownstreamConnection::send(std::string bytes) {
   if (cork_ > 0) {
     out_.push_back(std::move(bytes));
   } else {
+    response_flushed_ = true;
     tcp_->write(std::move(bytes));
     watchSendProgress();
   }
@@ -250,6 +251,7 @@ void DownstreamConnection::flush() {
     return;
   }
   if (!closed_) {
+    response_flushed_ = true;
     tcp_->writev(std::move(out_));
     watchSendProgress();
   }
@@ -294,6 +296,10 @@ void DownstreamConnection::sendContinue() {
 
 void DownstreamConnection::beginResponse(core::http::ResponseHead& head,
                                          const ResponseContext& context) {
+  // Every earlier response was flushed at its end (and a 100 Continue at once), so from here on
+  // the cork buffer holds this response only.
+  flush();
+  response_flushed_ = false;
   auto& headers = head.headers;
   const bool no_body = context.head_request || head.status < 200 || head.status == 204 ||
                        head.status == 304 || head.framing == BodyFraming::None;
@@ -358,6 +364,16 @@ void DownstreamConnection::endResponse(const core::http::HeaderMap& trailers) {
   flush();
   response_done_ = true;
   maybeFinishRequest();
+}
+
+bool DownstreamConnection::discardUnsentResponse() {
+  if (closed_ || lingering_ || response_flushed_ || cork_ == 0) {
+    return false;
+  }
+  out_.clear();
+  body_mode_ = BodyMode::None;
+  close_after_response_ = false;
+  return true;
 }
 
 void DownstreamConnection::abortResponse() {

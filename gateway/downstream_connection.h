@@ -59,6 +59,9 @@ class DownstreamConnection : public core::ConnectionHandler,
   void uncork();
   // The request cannot go on (upstream broke mid-response): close without finishing it.
   void abortResponse();
+  // If no byte of the response begun with beginResponse() has left the cork buffer yet, drops it
+  // and returns true: the caller may send another response (an error status) in its place.
+  bool discardUnsentResponse();
   // Request body back-pressure: stop reading the client while the upstream cannot take more.
   void setRequestBackpressure(bool blocked);
 
@@ -108,6 +111,7 @@ class DownstreamConnection : public core::ConnectionHandler,
   std::unique_ptr<ActiveRequest> current_;
   std::vector<std::string> out_;  // corked output
   int cork_ = 0;
+  bool response_flushed_ = false;  // bytes of the current response went to the socket
 
   BodyMode body_mode_ = BodyMode::None;
   bool request_done_ = false;

@@ -410,6 +410,34 @@ TEST_F(GatewayHostileTest, MalformedUpstreamHeadsAreRefused) {
   }
 }
 
+TEST_F(GatewayHostileTest, UpstreamFaultArrivingWithItsHeadIsA502NotAnEmptyReply) {
+  // The head and the broken chunk size come in one read, so nothing had reached the client when
+  // the fault showed: it gets a status, and its connection stays usable.
+  ScriptedUpstream upstream({
+      [](SocketIo& io) {
+        readHead(io);
+        io.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n-1\r\nx\r\n");
+        readHead(io, std::chrono::milliseconds(500));
+      },
+      [](SocketIo& io) {
+        readHead(io);
+        io.send(okResponse("healthy"));
+        readHead(io);
+      },
+  });
+  startGateway(upstream.port());
+  RawHttpClient client(port_);
+  ASSERT_TRUE(client.ok());
+  client.send("GET /broken HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto broken = client.readResponse();
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->status, 502);
+  client.send("GET /next HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto next = client.readResponse();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "healthy");
+}
+
 TEST_F(GatewayHostileTest, EndlessInterimResponsesAreA502) {
   ScriptedUpstream upstream({
       [](SocketIo& io) {
