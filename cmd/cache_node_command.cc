@@ -39,6 +39,7 @@ int runCacheNode(const CacheNodeOptions& options) {
   server->stop();
   on_sigint.reset();
   on_sigterm.reset();
+  core::ignoreStopSignals();
   server.reset();
   const int rc = loop.close();
   if (rc != 0) {

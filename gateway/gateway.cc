@@ -123,6 +123,7 @@ void Gateway::onWorkerStopped() {
   admin_->close();
   sigint_.reset();
   sigterm_.reset();
+  core::ignoreStopSignals();
   loop_.stop();
 }
 

@@ -1,6 +1,8 @@
 // Timer and SignalWatcher over uv_timer_t and uv_signal_t.
 #include "core/event/timer.h"
 
+#include <csignal>
+
 #include "core/event/handle.h"
 #include "core/log/log.h"
 
@@ -64,6 +66,11 @@ SignalWatcher::SignalWatcher(Loop& loop, int signum, std::function<void()> callb
         }
       },
       signum);
+}
+
+void ignoreStopSignals() {
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
 }
 
 SignalWatcher::~SignalWatcher() {

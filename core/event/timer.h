@@ -44,4 +44,9 @@ class SignalWatcher {
   std::function<void()> callback_;
 };
 
+// Ignores SIGINT and SIGTERM for the rest of the process's life. Called once shutdown has begun
+// and the signal watchers are gone: libuv then restores the default action, and a repeated
+// signal (an impatient operator, a supervisor's retry) would turn a clean exit into a kill.
+void ignoreStopSignals();
+
 }  // namespace strata::core

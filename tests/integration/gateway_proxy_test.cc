@@ -5,6 +5,7 @@
 // curl and a raw socket, so the client side never shares code with the gateway.
 #include <gtest/gtest.h>
 
+#include <poll.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -502,9 +503,17 @@ TEST_F(GatewayProxyTest, SigtermDrainsInFlightRequestAndExitsZero) {
   ASSERT_TRUE(client.ok());
   // In flight for about the silent cluster's 1s response timeout, well inside the drain time.
   client.send("GET /slow HTTP/1.1\r\nHost: silent.test\r\n\r\n");
-  // Give the request time to reach the gateway before the signal (not a timing assertion:
-  // a request that arrived later would simply be refused by a closed listener).
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Signal only once the request is really in flight: the silent upstream has received it
+  // (accept the gateway's connection and read the request, then never answer). A fixed sleep
+  // here raced with a loaded machine, where the request could still sit in the accept queue.
+  pollfd listening{silent_fd_, POLLIN, 0};
+  ASSERT_EQ(::poll(&listening, 1, 10000), 1) << "the gateway never connected upstream";
+  const int upstream_fd = ::accept4(silent_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(upstream_fd, 0);
+  pollfd readable{upstream_fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&readable, 1, 10000), 1) << "the gateway never sent the request";
+  char request_bytes[4096];
+  ASSERT_GT(::read(upstream_fd, request_bytes, sizeof(request_bytes)), 0);
   ::kill(gateway_.pid(), SIGTERM);
   auto response = client.readResponse(false, std::chrono::milliseconds(8000));
   ASSERT_TRUE(response) << gateway_.log();
@@ -516,6 +525,7 @@ TEST_F(GatewayProxyTest, SigtermDrainsInFlightRequestAndExitsZero) {
                   "http://127.0.0.1:" + std::to_string(admin_port_) + "/ready"}),
             "503");
   client.closeFd();
+  ::close(upstream_fd);
   const int status = gateway_.stop(std::chrono::seconds(10));
   EXPECT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0) << gateway_.log();
