@@ -25,7 +25,6 @@
 #include "plugins/response_cache/config.h"
 #include "plugins/response_cache/entry.h"
 #include "plugins/response_cache/node_metrics.h"
-#include "plugins/response_cache/node_metrics.h"
 #include "plugins/response_cache/policy.h"
 
 namespace strata::plugins::response_cache {
