@@ -197,13 +197,15 @@ void ActiveRequest::pumpRequest() {
   in_req_pump_ = false;
 }
 
-bool ActiveRequest::runRequestHeaderHooks() {
-  const bool end_stream = !request_has_body_;
+// Calls `hook` on each filter from req_next_ on. False when a filter paused the chain or the
+// request stopped or completed underneath it; req_next_ then says where to go on.
+template <typename Hook>
+bool ActiveRequest::runRequestHooks(Hook hook) {
   while (req_next_ < slots_.size()) {
     const size_t i = req_next_++;
     executing_ = i;
     resume_pending_ = false;
-    const auto status = slots_[i]->filter->onRequestHeaders(head_, end_stream);
+    const auto status = hook(*slots_[i]->filter);
     executing_ = kNone;
     if (req_stopped_ || completed_) {
       return false;
@@ -217,26 +219,17 @@ bool ActiveRequest::runRequestHeaderHooks() {
   return true;
 }
 
+bool ActiveRequest::runRequestHeaderHooks() {
+  const bool end_stream = !request_has_body_;
+  return runRequestHooks(
+      [&](Filter& filter) { return filter.onRequestHeaders(head_, end_stream); });
+}
+
 bool ActiveRequest::runRequestBodyHooks(BodyItem& item) {
   if (!request_has_body_) {
     return true;  // the headers hook already said end_stream; only the end marker is here
   }
-  while (req_next_ < slots_.size()) {
-    const size_t i = req_next_++;
-    executing_ = i;
-    resume_pending_ = false;
-    const auto status = slots_[i]->filter->onRequestBody(item.data, item.end);
-    executing_ = kNone;
-    if (req_stopped_ || completed_) {
-      return false;
-    }
-    if (status == FilterStatus::Pause && !resume_pending_) {
-      req_paused_ = i;
-      return false;
-    }
-  }
-  req_next_ = 0;
-  return true;
+  return runRequestHooks([&](Filter& filter) { return filter.onRequestBody(item.data, item.end); });
 }
 
 void ActiveRequest::forwardRequestItem(BodyItem& item) {
@@ -446,6 +439,27 @@ void ActiveRequest::onDownstreamDrained() {
   updateResponseBackpressure();
 }
 
+// Calls `hook` on each filter from resp_next_ down. True when a filter paused the chain; the
+// caller tells completion and a replaced response (another generation) apart itself.
+template <typename Hook>
+bool ActiveRequest::runResponseHooks(uint64_t generation, Hook hook) {
+  while (resp_next_ > 0) {
+    const size_t i = --resp_next_;
+    executing_ = i;
+    resume_pending_ = false;
+    const auto status = hook(*slots_[i]->filter);
+    executing_ = kNone;
+    if (completed_ || resp_generation_ != generation) {
+      return false;
+    }
+    if (status == FilterStatus::Pause && !resume_pending_) {
+      resp_paused_ = i;
+      return true;
+    }
+  }
+  return false;
+}
+
 void ActiveRequest::pumpResponse() {
   if (in_resp_pump_) {
     return;
@@ -455,22 +469,9 @@ void ActiveRequest::pumpResponse() {
   while (!completed_ && !response_complete_ && resp_paused_ == kNone && resp_begun_) {
     const uint64_t generation = resp_generation_;
     if (!resp_headers_done_) {
-      bool paused = false;
-      while (resp_next_ > 0) {
-        const size_t i = --resp_next_;
-        executing_ = i;
-        resume_pending_ = false;
-        const auto status = slots_[i]->filter->onResponseHeaders(resp_head_, resp_end_stream_);
-        executing_ = kNone;
-        if (completed_ || resp_generation_ != generation) {
-          break;
-        }
-        if (status == FilterStatus::Pause && !resume_pending_) {
-          resp_paused_ = i;
-          paused = true;
-          break;
-        }
-      }
+      const bool paused = runResponseHooks(generation, [&](Filter& filter) {
+        return filter.onResponseHeaders(resp_head_, resp_end_stream_);
+      });
       if (completed_ || paused) {
         break;
       }
@@ -501,22 +502,8 @@ void ActiveRequest::pumpResponse() {
       break;
     }
     BodyItem& item = resp_queue_.front();
-    bool paused = false;
-    while (resp_next_ > 0) {
-      const size_t i = --resp_next_;
-      executing_ = i;
-      resume_pending_ = false;
-      const auto status = slots_[i]->filter->onResponseBody(item.data, item.end);
-      executing_ = kNone;
-      if (completed_ || resp_generation_ != generation) {
-        break;
-      }
-      if (status == FilterStatus::Pause && !resume_pending_) {
-        resp_paused_ = i;
-        paused = true;
-        break;
-      }
-    }
+    const bool paused = runResponseHooks(
+        generation, [&](Filter& filter) { return filter.onResponseBody(item.data, item.end); });
     if (completed_ || paused) {
       break;
     }

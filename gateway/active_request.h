@@ -73,6 +73,8 @@ class ActiveRequest : public UpstreamRequestCallbacks, public Deferrable {
 
   // Request direction.
   void pumpRequest();
+  template <typename Hook>
+  bool runRequestHooks(Hook hook);
   bool runRequestHeaderHooks();
   bool runRequestBodyHooks(BodyItem& item);
   void forwardRequestItem(BodyItem& item);
@@ -82,6 +84,8 @@ class ActiveRequest : public UpstreamRequestCallbacks, public Deferrable {
 
   // Response direction.
   void pumpResponse();
+  template <typename Hook>
+  bool runResponseHooks(uint64_t generation, Hook hook);
   void finishResponse(const core::http::HeaderMap& trailers);
   void sendLocalResponse(int status);
   void resetResponse();
