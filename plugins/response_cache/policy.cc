@@ -214,49 +214,43 @@ std::optional<int64_t> toEpoch(int year, int month, int day, int h, int m, int s
   return static_cast<int64_t>(t);
 }
 
-std::optional<int64_t> parseImfFixdate(std::string_view v) {
+// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") and RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT")
+// differ only in the day names, the date separator and the year's width.
+template <size_t N>
+std::optional<int64_t> parseDayFirst(std::string_view v,
+                                     const std::array<std::string_view, N>& day_names,
+                                     std::string_view sep, size_t year_width) {
   DateReader r(v);
   int h = 0, m = 0, s = 0;
-  if (!r.name(kDayNames) || !r.literal(", ")) {
+  if (!r.name(day_names) || !r.literal(", ")) {
     return std::nullopt;
   }
   auto day = r.digits(2);
-  if (!day || !r.literal(" ")) {
+  if (!day || !r.literal(sep)) {
     return std::nullopt;
   }
   auto month = r.name(kMonthNames);
-  if (!month || !r.literal(" ")) {
+  if (!month || !r.literal(sep)) {
     return std::nullopt;
   }
-  auto year = r.digits(4);
+  auto year = r.digits(year_width);
   if (!year || !r.literal(" ") || !r.time(h, m, s) || !r.literal(" GMT") || !r.atEnd()) {
     return std::nullopt;
+  }
+  if (year_width == 2) {
+    // Two-digit years: 70-99 are the 1900s, the rest the 2000s (a fixed pivot instead of the
+    // "50 years in the future" rule, which would make parsing depend on the clock).
+    *year = *year >= 70 ? 1900 + *year : 2000 + *year;
   }
   return toEpoch(*year, *month, *day, h, m, s);
 }
 
+std::optional<int64_t> parseImfFixdate(std::string_view v) {
+  return parseDayFirst(v, kDayNames, " ", 4);
+}
+
 std::optional<int64_t> parseRfc850(std::string_view v) {
-  DateReader r(v);
-  int h = 0, m = 0, s = 0;
-  if (!r.name(kLongDayNames) || !r.literal(", ")) {
-    return std::nullopt;
-  }
-  auto day = r.digits(2);
-  if (!day || !r.literal("-")) {
-    return std::nullopt;
-  }
-  auto month = r.name(kMonthNames);
-  if (!month || !r.literal("-")) {
-    return std::nullopt;
-  }
-  auto yy = r.digits(2);
-  if (!yy || !r.literal(" ") || !r.time(h, m, s) || !r.literal(" GMT") || !r.atEnd()) {
-    return std::nullopt;
-  }
-  // Two-digit years: 70-99 are the 1900s, the rest the 2000s (a fixed pivot instead of the
-  // "50 years in the future" rule, which would make parsing depend on the clock).
-  const int year = *yy >= 70 ? 1900 + *yy : 2000 + *yy;
-  return toEpoch(year, *month, *day, h, m, s);
+  return parseDayFirst(v, kLongDayNames, "-", 2);
 }
 
 std::optional<int64_t> parseAsctime(std::string_view v) {
