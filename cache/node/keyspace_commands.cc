@@ -1,5 +1,7 @@
 // Generic keyspace commands: DEL/UNLINK, EXISTS, TYPE, the EXPIRE family, TTL/PTTL,
 // EXPIRETIME/PEXPIRETIME and PERSIST.
+#include <optional>
+
 #include "cache/node/command_handlers.h"
 #include "cache/resp/resp.h"
 
@@ -102,33 +104,39 @@ void expireGeneric(CommandContext& ctx, int64_t base_ms, TimeUnit unit) {
   resp::appendInteger(ctx.out, 1);
 }
 
-void ttlGeneric(CommandContext& ctx, TimeUnit unit) {
+// The key's absolute expiry for TTL and EXPIRETIME and their P- forms; a missing key (-2) or
+// one without expiry (-1) is answered here and yields nothing.
+std::optional<int64_t> expireAtOrReply(CommandContext& ctx) {
   Keyspace::Item* item = ctx.keyspace.lookupRead(ctx.argv[1]);
   if (item == nullptr) {
     resp::appendInteger(ctx.out, -2);
-    return;
+    return std::nullopt;
   }
   const int64_t expire = item->second.expire_at_ms;
   if (expire == kNoExpiry) {
     resp::appendInteger(ctx.out, -1);
+    return std::nullopt;
+  }
+  return expire;
+}
+
+void ttlGeneric(CommandContext& ctx, TimeUnit unit) {
+  const std::optional<int64_t> expire_at = expireAtOrReply(ctx);
+  if (!expire_at) {
     return;
   }
+  const int64_t expire = *expire_at;
   const int64_t ttl = std::max<int64_t>(expire - ctx.keyspace.nowMs(), 0);
   // Seconds round to nearest, so EXPIRE k 100 reads back as 100 right after.
   resp::appendInteger(ctx.out, unit == TimeUnit::Milliseconds ? ttl : (ttl + 500) / 1000);
 }
 
 void expiretimeGeneric(CommandContext& ctx, TimeUnit unit) {
-  Keyspace::Item* item = ctx.keyspace.lookupRead(ctx.argv[1]);
-  if (item == nullptr) {
-    resp::appendInteger(ctx.out, -2);
+  const std::optional<int64_t> expire_at = expireAtOrReply(ctx);
+  if (!expire_at) {
     return;
   }
-  const int64_t expire = item->second.expire_at_ms;
-  if (expire == kNoExpiry) {
-    resp::appendInteger(ctx.out, -1);
-    return;
-  }
+  const int64_t expire = *expire_at;
   // Rounded to the nearest second without adding first: expire may be INT64_MAX (PEXPIREAT).
   const int64_t seconds = expire / 1000 + (expire % 1000 >= 500 ? 1 : 0);
   resp::appendInteger(ctx.out, unit == TimeUnit::Milliseconds ? expire : seconds);
