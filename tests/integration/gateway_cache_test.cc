@@ -10,12 +10,12 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/http/message.h"
+#include "tests/integration/gateway_test_client.h"
 #include "tests/support/nginx.h"
 #include "tests/support/process.h"
 
@@ -62,15 +62,6 @@ std::optional<Response> parseCurlOutput(const std::string& out) {
       return r;
     }
   }
-}
-
-std::string randomBytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string out(n, '\0');
-  for (auto& c : out) {
-    c = static_cast<char>(rng());
-  }
-  return out;
 }
 
 class GatewayCacheTest : public ::testing::Test {

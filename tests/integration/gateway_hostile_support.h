@@ -5,36 +5,19 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/integration/gateway_fixture.h"
 #include "tests/integration/gateway_test_client.h"
 #include "tests/support/process.h"
 
 namespace strata::testing::hostile {
 
-inline constexpr auto kWait = std::chrono::seconds(10);
-
-// Reads one request head from the upstream side; "" on timeout or close.
-inline std::string readHead(SocketIo& io, Clock::duration wait = kWait) {
-  const auto end = io.waitFor("\r\n\r\n", Clock::now() + wait);
-  if (end == std::string::npos) {
-    return "";
-  }
-  std::string head = io.buffer().substr(0, end + 4);
-  io.buffer().erase(0, end + 4);
-  return head;
-}
-
-inline std::string okResponse(const std::string& body, const std::string& extra = "") {
-  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
-         "\r\n" + body;
-}
+inline constexpr auto kWait = kScriptWait;
 
 // Every request head an upstream script saw, in order, readable from the test thread.
 class HeadLog {
@@ -91,26 +74,8 @@ inline ScriptedUpstream::Script answerAll(
   };
 }
 
-class GatewayHostileTest : public ::testing::Test {
+class GatewayHostileTest : public SingleUpstreamGatewayTest {
  protected:
-  void startGateway(uint16_t upstream_port, const std::string& listener_options = "",
-                    const std::string& cluster_options = "") {
-    port_ = freePort();
-    const uint16_t admin = freePort();
-    std::string config;
-    config += "workers: 1\n";
-    config += "admin: { listen: 127.0.0.1:" + std::to_string(admin) + " }\n";
-    config +=
-        "listeners: [ { listen: 127.0.0.1:" + std::to_string(port_) + listener_options + " } ]\n";
-    config += "clusters: [ { name: up, endpoints: [127.0.0.1:" + std::to_string(upstream_port) +
-              "]" + cluster_options + " } ]\n";
-    config += "routes: [ { name: all, cluster: up } ]\n";
-    dir_.write("gateway.yaml", config);
-    gateway_ = ChildProcess({STRATA_BINARY, "gateway", "--config", dir_.file("gateway.yaml")},
-                            dir_.file("gateway.log"));
-    ASSERT_TRUE(waitForPort(port_)) << gateway_.log();
-  }
-
   // One request on a fresh connection; the raw bytes the client got until the gateway closed
   // (or the deadline).
   std::string exchange(const std::string& request,
@@ -129,19 +94,6 @@ class GatewayHostileTest : public ::testing::Test {
     auto response = client.readResponse();
     return response ? response->status : 0;
   }
-
-  void TearDown() override {
-    if (gateway_.pid() > 0) {
-      const int status = gateway_.stop(std::chrono::seconds(10));
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-          << "gateway exit status " << status << "\n"
-          << gateway_.log();
-    }
-  }
-
-  TempDir dir_;
-  ChildProcess gateway_;
-  uint16_t port_ = 0;
 };
 
 }  // namespace strata::testing::hostile

@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,15 +21,6 @@
 
 namespace strata::testing {
 namespace {
-
-std::string randomBytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string out(n, '\0');
-  for (auto& c : out) {
-    c = static_cast<char>(rng());
-  }
-  return out;
-}
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -312,5 +313,46 @@ class ScriptedUpstream {
   std::atomic<int> active_fd_{-1};
   std::thread thread_;
 };
+
+// ---- upstream-side helpers for scripts ------------------------------------------------------
+
+// How long a script waits for the gateway before giving up on a step.
+inline constexpr auto kScriptWait = std::chrono::seconds(10);
+
+// Reads one request head from the upstream side; "" on timeout or close.
+inline std::string readHead(SocketIo& io, Clock::duration wait = kScriptWait) {
+  const auto end = io.waitFor("\r\n\r\n", Clock::now() + wait);
+  if (end == std::string::npos) {
+    return "";
+  }
+  std::string head = io.buffer().substr(0, end + 4);
+  io.buffer().erase(0, end + 4);
+  return head;
+}
+
+// Exactly `n` bytes from the peer; "" on timeout or close.
+inline std::string readExactly(SocketIo& io, size_t n) {
+  if (!io.waitForBytes(n, Clock::now() + kScriptWait)) {
+    return "";
+  }
+  std::string out = io.buffer().substr(0, n);
+  io.buffer().erase(0, n);
+  return out;
+}
+
+inline std::string okResponse(const std::string& body, const std::string& extra = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
+         "\r\n" + body;
+}
+
+// `n` reproducible pseudo-random bytes (every byte value, NULs included) for byte-exact checks.
+inline std::string randomBytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string out(n, '\0');
+  for (auto& c : out) {
+    c = static_cast<char>(rng());
+  }
+  return out;
+}
 
 }  // namespace strata::testing

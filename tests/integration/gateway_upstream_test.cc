@@ -5,63 +5,30 @@
 // upstream that dies mid-response.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "tests/integration/gateway_fixture.h"
 #include "tests/integration/gateway_test_client.h"
 #include "tests/support/process.h"
 
 namespace strata::testing {
 namespace {
 
-constexpr auto kWait = std::chrono::seconds(10);
-
-std::string randomBytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string out(n, '\0');
-  for (auto& c : out) {
-    c = static_cast<char>(rng());
-  }
-  return out;
-}
-
-// Reads one request head from the upstream side; "" on timeout or close.
-std::string readHead(SocketIo& io) {
-  const auto end = io.waitFor("\r\n\r\n", Clock::now() + kWait);
-  if (end == std::string::npos) {
-    return "";
-  }
-  std::string head = io.buffer().substr(0, end + 4);
-  io.buffer().erase(0, end + 4);
-  return head;
-}
-
-std::string readExactly(SocketIo& io, size_t n) {
-  if (!io.waitForBytes(n, Clock::now() + kWait)) {
-    return "";
-  }
-  std::string out = io.buffer().substr(0, n);
-  io.buffer().erase(0, n);
-  return out;
-}
-
 // Decodes a chunked body; sets ok=false on a framing error or timeout.
 std::string readChunked(SocketIo& io, bool& ok) {
   std::string body;
   ok = false;
   while (true) {
-    const auto eol = io.waitFor("\r\n", Clock::now() + kWait);
+    const auto eol = io.waitFor("\r\n", Clock::now() + kScriptWait);
     if (eol == std::string::npos) {
       return body;
     }
     const size_t size = std::strtoull(io.buffer().substr(0, eol).c_str(), nullptr, 16);
     io.buffer().erase(0, eol + 2);
     if (size == 0) {
-      ok = io.waitFor("\r\n", Clock::now() + kWait) == 0;
+      ok = io.waitFor("\r\n", Clock::now() + kScriptWait) == 0;
       io.buffer().erase(0, 2);
       return body;
     }
@@ -72,43 +39,13 @@ std::string readChunked(SocketIo& io, bool& ok) {
   }
 }
 
-std::string okResponse(const std::string& body, const std::string& extra = "") {
-  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
-         "\r\n" + body;
-}
-
-class GatewayUpstreamTest : public ::testing::Test {
+class GatewayUpstreamTest : public SingleUpstreamGatewayTest {
  protected:
   void startGateway(uint16_t upstream_port, const std::string& listener_options = "",
                     const std::string& response_timeout = "10s") {
-    port_ = freePort();
-    const uint16_t admin = freePort();
-    std::string config;
-    config += "workers: 1\n";
-    config += "admin: { listen: 127.0.0.1:" + std::to_string(admin) + " }\n";
-    config +=
-        "listeners: [ { listen: 127.0.0.1:" + std::to_string(port_) + listener_options + " } ]\n";
-    config += "clusters: [ { name: up, endpoints: [127.0.0.1:" + std::to_string(upstream_port) +
-              "], response_timeout: " + response_timeout + " } ]\n";
-    config += "routes: [ { name: all, cluster: up } ]\n";
-    dir_.write("gateway.yaml", config);
-    gateway_ = ChildProcess({STRATA_BINARY, "gateway", "--config", dir_.file("gateway.yaml")},
-                            dir_.file("gateway.log"));
-    ASSERT_TRUE(waitForPort(port_)) << gateway_.log();
+    SingleUpstreamGatewayTest::startGateway(upstream_port, listener_options,
+                                            ", response_timeout: " + response_timeout);
   }
-
-  void TearDown() override {
-    if (gateway_.pid() > 0) {
-      const int status = gateway_.stop(std::chrono::seconds(10));
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-          << "gateway exit status " << status << "\n"
-          << gateway_.log();
-    }
-  }
-
-  TempDir dir_;
-  ChildProcess gateway_;
-  uint16_t port_ = 0;
 };
 
 TEST_F(GatewayUpstreamTest, StalePooledConnectionIsRetriedForIdempotentRequests) {
