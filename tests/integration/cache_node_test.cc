@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "tests/support/process.h"
+#include "tests/support/socket.h"
 
 namespace strata::testing {
 namespace {
 
 using std::chrono::milliseconds;
-using std::chrono::steady_clock;
 
 constexpr const char* kRedisCli = "/usr/bin/redis-cli";
 constexpr const char* kRedisBenchmark = "/usr/bin/redis-benchmark";
@@ -50,46 +50,17 @@ class CacheNodeTest : public ::testing::Test {
     return out;
   }
 
-  int connectRaw() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port_);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    return fd;
-  }
-
-  static void sendAll(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      ASSERT_GT(n, 0);
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-  }
+  int connectRaw() { return connectLoopbackClient(port_); }
 
   // Reads until `want` bytes (or EOF when until_eof), bounded by `limit` (10 s). Sets *eof if
   // the peer closed.
   static std::string readRaw(int fd, size_t want, bool until_eof, bool* eof = nullptr,
                              milliseconds limit = milliseconds(10000)) {
-    std::string bytes;
-    const auto deadline = steady_clock::now() + limit;
-    char buffer[16384];
-    while ((until_eof || bytes.size() < want) && steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) {
-        continue;
-      }
-      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
-      if (n <= 0) {
-        if (eof != nullptr) {
-          *eof = true;
-        }
-        break;
-      }
-      bytes.append(buffer, static_cast<size_t>(n));
+    Received r = readBytes(fd, want, until_eof, limit);
+    if (r.eof && eof != nullptr) {
+      *eof = true;
     }
-    return bytes;
+    return std::move(r.bytes);
   }
 
   TempDir dir_;

@@ -15,12 +15,16 @@
 #include <thread>
 
 #include "cache/node/server.h"
+#include "tests/support/socket.h"
 
 namespace strata::cache::node {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
+using ::strata::testing::connectLoopbackClient;
+using ::strata::testing::readBytes;
+using ::strata::testing::sendAll;
 
 // Runs a CacheServer on its own loop thread; the test talks to it with blocking sockets.
 class NodeServerTest : public ::testing::Test {
@@ -51,49 +55,7 @@ class NodeServerTest : public ::testing::Test {
     }
   }
 
-  int connectClient() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port_);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    return fd;
-  }
-
-  static void sendAll(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      ASSERT_GT(n, 0);
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-  }
-
-  struct Received {
-    std::string bytes;
-    bool eof = false;
-  };
-
-  // Reads until `want` bytes arrived, the peer closed, or `limit` (10 s) passed.
-  static Received readBytes(int fd, size_t want, bool until_eof = false,
-                            milliseconds limit = milliseconds(10000)) {
-    Received r;
-    const auto deadline = steady_clock::now() + limit;
-    char buffer[65536];
-    while ((until_eof || r.bytes.size() < want) && steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) {
-        continue;
-      }
-      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
-      if (n <= 0) {
-        r.eof = true;
-        break;
-      }
-      r.bytes.append(buffer, static_cast<size_t>(n));
-    }
-    return r;
-  }
+  int connectClient() { return connectLoopbackClient(port_); }
 
   // Reads exactly one RESP reply (10 s bound) and returns its bytes.
   static std::string readReply(int fd) {
