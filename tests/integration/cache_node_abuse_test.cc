@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/cache_node_fixture.h"
 #include "tests/integration/raw_resp_client.h"
 #include "tests/support/process.h"
 
@@ -26,21 +27,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-class CacheNodeAbuseTest : public ::testing::Test {
+class CacheNodeAbuseTest : public CacheNodeProcessTest {
  protected:
-  void SetUp() override {
-    port_ = freePort();
-    node_ = ChildProcess({STRATA_BINARY, "cache-node", "--port", std::to_string(port_)},
-                         dir_.file("cache-node.log"));
-    ASSERT_TRUE(waitForPort(port_)) << node_.log();
-  }
-
-  void TearDown() override {
-    if (node_.pid() > 0 && node_.running()) {
-      node_.stop();
-    }
-  }
-
   // One command on a fresh connection, its reply.
   std::string ask(const std::vector<std::string>& argv) {
     RawClient client(port_);
@@ -66,10 +54,6 @@ class CacheNodeAbuseTest : public ::testing::Test {
     EXPECT_EQ(log.find("AddressSanitizer"), std::string::npos) << log;
     EXPECT_EQ(log.find("LeakSanitizer"), std::string::npos) << log;
   }
-
-  TempDir dir_;
-  uint16_t port_ = 0;
-  ChildProcess node_;
 };
 
 // 100k commands in a single write, read back while the write is still going: every reply in

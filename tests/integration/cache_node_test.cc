@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/cache_node_fixture.h"
 #include "tests/support/process.h"
 #include "tests/support/socket.h"
 
@@ -25,21 +26,8 @@ using std::chrono::milliseconds;
 constexpr const char* kRedisCli = "/usr/bin/redis-cli";
 constexpr const char* kRedisBenchmark = "/usr/bin/redis-benchmark";
 
-class CacheNodeTest : public ::testing::Test {
+class CacheNodeTest : public CacheNodeProcessTest {
  protected:
-  void SetUp() override {
-    port_ = freePort();
-    node_ = ChildProcess({STRATA_BINARY, "cache-node", "--port", std::to_string(port_)},
-                         dir_.file("cache-node.log"));
-    ASSERT_TRUE(waitForPort(port_)) << node_.log();
-  }
-
-  void TearDown() override {
-    if (node_.pid() > 0 && node_.running()) {
-      node_.stop();
-    }
-  }
-
   // redis-cli with its arguments; returns stdout and checks the exit code.
   std::string cli(std::vector<std::string> args) {
     std::vector<std::string> argv = {kRedisCli, "-p", std::to_string(port_)};
@@ -62,10 +50,6 @@ class CacheNodeTest : public ::testing::Test {
     }
     return std::move(r.bytes);
   }
-
-  TempDir dir_;
-  uint16_t port_ = 0;
-  ChildProcess node_;
 };
 
 TEST_F(CacheNodeTest, RedisCliCommandsAndCleanExit) {
