@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <fstream>
@@ -76,18 +75,7 @@ size_t vmRssKiB(pid_t pid) {
 
 // A client whose tiny receive buffer keeps unread responses in the gateway, not in this socket.
 int connectWithSmallReceiveBuffer(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int rcvbuf = 4096;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
+  return connectLoopback(port, /*rcvbuf=*/4096);
 }
 
 // ---- clients that do not read ---------------------------------------------------------------

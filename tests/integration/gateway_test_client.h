@@ -225,9 +225,13 @@ class SocketIo {
   bool eof_ = false;
 };
 
-// A client connection to 127.0.0.1:port.
-inline int connectLoopback(uint16_t port) {
+// A client connection to 127.0.0.1:port. A non-zero `rcvbuf` sets SO_RCVBUF before connecting,
+// so a small window keeps unread bytes on the peer's side rather than in this socket.
+inline int connectLoopback(uint16_t port, int rcvbuf = 0) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (rcvbuf > 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
