@@ -48,6 +48,11 @@ struct StoreRow {
   int64_t ttl;  // expected freshness lifetime when storable
 };
 
+// Rows print as their names, so test listings (and ctest's discovered names) stay readable.
+void PrintTo(const StoreRow& row, std::ostream* os) {
+  *os << row.name;
+}
+
 const std::string kDate = formatHttpDate(kNow);
 
 std::vector<StoreRow> storeRows() {
@@ -300,6 +305,10 @@ struct RequestRow {
   Fields fields;
   RequestAction expected;
 };
+
+void PrintTo(const RequestRow& row, std::ostream* os) {
+  *os << row.name;
+}
 
 class RequestTable : public ::testing::TestWithParam<RequestRow> {};
 
