@@ -76,6 +76,11 @@ void pttlCommand(CommandContext& ctx);
 void expiretimeCommand(CommandContext& ctx);
 void pexpiretimeCommand(CommandContext& ctx);
 void persistCommand(CommandContext& ctx);
+void renameCommand(CommandContext& ctx);
+void renamenxCommand(CommandContext& ctx);
+void touchCommand(CommandContext& ctx);
+void randomkeyCommand(CommandContext& ctx);
+void keysCommand(CommandContext& ctx);
 
 // Strings (string_commands.cc).
 void getCommand(CommandContext& ctx);
@@ -94,5 +99,9 @@ void incrbyCommand(CommandContext& ctx);
 void decrbyCommand(CommandContext& ctx);
 void appendCommand(CommandContext& ctx);
 void strlenCommand(CommandContext& ctx);
+void getsetCommand(CommandContext& ctx);
+void getrangeCommand(CommandContext& ctx);
+void setrangeCommand(CommandContext& ctx);
+void incrbyfloatCommand(CommandContext& ctx);
 
 }  // namespace strata::cache::node

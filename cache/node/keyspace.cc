@@ -2,6 +2,7 @@
 #include "cache/node/keyspace.h"
 
 #include <chrono>
+#include <iterator>
 
 namespace strata::cache::node {
 
@@ -90,6 +91,34 @@ void Keyspace::erase(Item& item) {
   used_bytes_ -= itemBytes(item);
   // Erase through an iterator: the key argument must not be a reference into the node.
   map_.erase(map_.find(item.first));
+}
+
+Keyspace::Item& Keyspace::rename(Item& item, std::string_view to) {
+  auto node = map_.extract(map_.find(item.first));
+  used_bytes_ -= node.key().size();
+  node.key().assign(to);
+  used_bytes_ += to.size();
+  return *map_.insert(std::move(node)).position;
+}
+
+Keyspace::Item* Keyspace::randomItem() {
+  while (!map_.empty()) {
+    const size_t buckets = map_.bucket_count();
+    size_t bucket = std::uniform_int_distribution<size_t>(0, buckets - 1)(rng_);
+    while (map_.bucket_size(bucket) == 0) {
+      bucket = (bucket + 1) % buckets;
+    }
+    const size_t skip =
+        std::uniform_int_distribution<size_t>(0, map_.bucket_size(bucket) - 1)(rng_);
+    auto it = map_.begin(bucket);
+    std::advance(it, static_cast<std::ptrdiff_t>(skip));
+    Item& item = *map_.find(it->first);
+    // Each retry deletes a key, so the loop ends.
+    if (item.second.expire_at_ms == kNoExpiry || !expireIfNeeded(item, clock_.nowMs())) {
+      return &item;
+    }
+  }
+  return nullptr;
 }
 
 void Keyspace::setExpire(Item& item, int64_t expire_at_ms) {

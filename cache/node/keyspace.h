@@ -83,6 +83,27 @@ class Keyspace {
   // Deletes an item; the reference is dangling afterwards.
   void erase(Item& item);
 
+  // Gives an item a new key, keeping its value and TTL (RENAME). The caller erases any item
+  // already at `to` first. The map node itself moves, so pointers to the item (the
+  // expiring-keys array) stay valid.
+  Item& rename(Item& item, std::string_view to);
+  // A key chosen at random, deleting keys whose time has passed on the way (RANDOMKEY); null
+  // when the keyspace is empty. A random bucket, then the next non-empty one: cheap, slightly
+  // biased towards keys after empty runs, which RANDOMKEY does not promise against.
+  Item* randomItem();
+  // Calls fn(const Item&) for every key whose time has not passed, in table order (KEYS).
+  // Expired keys are skipped, not deleted, so fn may not change the keyspace.
+  template <typename Fn>
+  void forEachLive(Fn&& fn) const {
+    const int64_t now_ms = clock_.nowMs();
+    for (const Item& item : map_) {
+      const int64_t when = item.second.expire_at_ms;
+      if (when == kNoExpiry || now_ms <= when) {
+        fn(item);
+      }
+    }
+  }
+
   // Sets or clears an absolute expire time.
   void setExpire(Item& item, int64_t expire_at_ms);
   // Returns true if the item had a TTL.

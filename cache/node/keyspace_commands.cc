@@ -1,6 +1,9 @@
 // Generic keyspace commands: DEL/UNLINK, EXISTS, TYPE, the EXPIRE family, TTL/PTTL,
-// EXPIRETIME/PEXPIRETIME and PERSIST.
+// EXPIRETIME/PEXPIRETIME, PERSIST, RENAME/RENAMENX, TOUCH, RANDOMKEY and KEYS.
 #include <optional>
+#include <vector>
+
+#include "cache/node/glob.h"
 
 #include "cache/node/command_handlers.h"
 #include "cache/resp/resp.h"
@@ -142,6 +145,31 @@ void expiretimeGeneric(CommandContext& ctx, TimeUnit unit) {
   resp::appendInteger(ctx.out, unit == TimeUnit::Milliseconds ? expire : seconds);
 }
 
+// RENAME and RENAMENX (Redis's renameGenericCommand): the value and its TTL move to the new
+// name; renaming a key to itself only checks that it exists.
+void renameGeneric(CommandContext& ctx, bool nx) {
+  const std::string& from = ctx.argv[1];
+  const std::string& to = ctx.argv[2];
+  Keyspace::Item* item = ctx.keyspace.lookupWrite(from);
+  if (item == nullptr) {
+    resp::appendError(ctx.out, "ERR no such key");
+    return;
+  }
+  if (from == to) {
+    nx ? resp::appendInteger(ctx.out, 0) : resp::appendStatus(ctx.out, "OK");
+    return;
+  }
+  if (Keyspace::Item* target = ctx.keyspace.lookupWrite(to)) {
+    if (nx) {
+      resp::appendInteger(ctx.out, 0);
+      return;
+    }
+    ctx.keyspace.erase(*target);
+  }
+  ctx.keyspace.rename(*item, to);
+  nx ? resp::appendInteger(ctx.out, 1) : resp::appendStatus(ctx.out, "OK");
+}
+
 }  // namespace
 
 void delCommand(CommandContext& ctx) {
@@ -212,6 +240,46 @@ void pexpiretimeCommand(CommandContext& ctx) {
 void persistCommand(CommandContext& ctx) {
   Keyspace::Item* item = ctx.keyspace.lookupWrite(ctx.argv[1]);
   resp::appendInteger(ctx.out, item != nullptr && ctx.keyspace.persist(*item) ? 1 : 0);
+}
+
+void renameCommand(CommandContext& ctx) {
+  renameGeneric(ctx, false);
+}
+
+void renamenxCommand(CommandContext& ctx) {
+  renameGeneric(ctx, true);
+}
+
+void touchCommand(CommandContext& ctx) {
+  // No access times are kept (there is no eviction), so touching is counting live keys.
+  existsCommand(ctx);
+}
+
+void randomkeyCommand(CommandContext& ctx) {
+  const Keyspace::Item* item = ctx.keyspace.randomItem();
+  if (item == nullptr) {
+    resp::appendNull(ctx.out);
+  } else {
+    resp::appendBulk(ctx.out, item->first);
+  }
+}
+
+void keysCommand(CommandContext& ctx) {
+  // The pattern is binary-safe here. "*" alone takes every key, the empty key included, which
+  // the matcher on its own would not (Redis special-cases it the same way).
+  const std::string& pattern = ctx.argv[1];
+  const bool all = pattern == "*";
+  GlobPattern glob(pattern, false);
+  std::vector<const std::string*> keys;
+  ctx.keyspace.forEachLive([&](const Keyspace::Item& item) {
+    if (all || glob.matches(item.first)) {
+      keys.push_back(&item.first);
+    }
+  });
+  resp::appendArrayHeader(ctx.out, static_cast<int64_t>(keys.size()));
+  for (const std::string* key : keys) {
+    resp::appendBulk(ctx.out, *key);
+  }
 }
 
 void dbsizeCommand(CommandContext& ctx) {

@@ -1,5 +1,12 @@
-// String commands: GET, SET and its variants, MGET/MSET, the INCR family, APPEND, STRLEN.
+// String commands: GET, SET and its variants, GETSET, MGET/MSET, the INCR family, INCRBYFLOAT,
+// APPEND, STRLEN, GETRANGE and SETRANGE.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "cache/node/command_handlers.h"
 #include "cache/resp/resp.h"
@@ -10,6 +17,57 @@ namespace {
 
 // proto-max-bulk-len: APPEND may not grow a string past what one request could carry.
 constexpr size_t kMaxStringLength = 512ull * 1024 * 1024;
+
+constexpr std::string_view kMaxSizeError =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+// Longest text Redis reads or writes as a long double (MAX_LONG_DOUBLE_CHARS).
+constexpr size_t kMaxLongDoubleChars = 5 * 1024;
+
+// Redis's string2ld: strtold must consume the whole text (so a NUL byte inside fails), which
+// may not start with a space; overflow, underflow to zero and NaN are rejected, "inf" is not.
+bool parseLongDouble(std::string_view text, long double& value) {
+  if (text.empty() || text.size() >= kMaxLongDoubleChars) {
+    return false;
+  }
+  char buf[kMaxLongDoubleChars];
+  text.copy(buf, text.size());
+  buf[text.size()] = '\0';
+  errno = 0;
+  char* end = nullptr;
+  const long double parsed = std::strtold(buf, &end);
+  if (std::isspace(static_cast<unsigned char>(buf[0])) != 0 ||
+      static_cast<size_t>(end - buf) != text.size() ||
+      (errno == ERANGE &&
+       (parsed == HUGE_VALL || parsed == -HUGE_VALL || std::fpclassify(parsed) == FP_ZERO)) ||
+      std::isnan(parsed)) {
+    return false;
+  }
+  value = parsed;
+  return true;
+}
+
+// Redis's human-friendly long double text (ld2string LD_STR_HUMAN): 17 fixed decimals with
+// trailing zeros and a bare point removed, and "-0" written as "0".
+std::string formatLongDouble(long double value) {
+  char buf[kMaxLongDoubleChars];
+  int len = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
+  if (len < 0 || static_cast<size_t>(len) + 1 > sizeof(buf)) {
+    return {};  // unreachable for finite values: the largest has under 5000 digits
+  }
+  if (std::string_view(buf, static_cast<size_t>(len)).find('.') != std::string_view::npos) {
+    while (buf[len - 1] == '0') {
+      len--;
+    }
+    if (buf[len - 1] == '.') {
+      len--;
+    }
+  }
+  if (len == 2 && buf[0] == '-' && buf[1] == '0') {
+    return "0";
+  }
+  return std::string(buf, static_cast<size_t>(len));
+}
 
 // Options of SET and GETEX, as Redis's parseExtendedStringArgumentsOrReply names them.
 enum SetFlag : uint32_t {
@@ -214,6 +272,11 @@ void psetexCommand(CommandContext& ctx) {
   setGeneric(ctx, kPx, ctx.argv[1], ctx.argv[3], {ctx.argv[2], true}, false);
 }
 
+void getsetCommand(CommandContext& ctx) {
+  // SET key value GET, TTL cleared: Redis's GETSET is GET followed by a plain SET.
+  setGeneric(ctx, kSetGet, ctx.argv[1], ctx.argv[2], {}, false);
+}
+
 void getexCommand(CommandContext& ctx) {
   uint32_t flags = 0;
   ExpireArg expire;
@@ -296,6 +359,34 @@ void incrCommand(CommandContext& ctx) {
   incrDecr(ctx, 1);
 }
 
+void incrbyfloatCommand(CommandContext& ctx) {
+  Keyspace::Item* item = ctx.keyspace.lookupWrite(ctx.argv[1]);
+  const std::string* current = stringOf(item);
+  if (item != nullptr && current == nullptr) {
+    resp::appendError(ctx.out, kWrongTypeError);
+    return;
+  }
+  long double value = 0;
+  long double increment = 0;
+  if ((current != nullptr && !parseLongDouble(*current, value)) ||
+      !parseLongDouble(ctx.argv[2], increment)) {
+    resp::appendError(ctx.out, "ERR value is not a valid float");
+    return;
+  }
+  value += increment;
+  if (std::isnan(value) || std::isinf(value)) {
+    resp::appendError(ctx.out, "ERR increment would produce NaN or Infinity");
+    return;
+  }
+  const std::string text = formatLongDouble(value);
+  if (item != nullptr) {
+    ctx.keyspace.replaceString(*item, text);  // the TTL stays
+  } else {
+    ctx.keyspace.setString(ctx.argv[1], text);
+  }
+  resp::appendBulk(ctx.out, text);
+}
+
 void decrCommand(CommandContext& ctx) {
   incrDecr(ctx, -1);
 }
@@ -333,7 +424,7 @@ void appendCommand(CommandContext& ctx) {
     return;
   }
   if (current->size() + suffix.size() > kMaxStringLength) {
-    resp::appendError(ctx.out, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    resp::appendError(ctx.out, kMaxSizeError);
     return;
   }
   ctx.keyspace.appendString(*item, suffix);
@@ -352,6 +443,79 @@ void strlenCommand(CommandContext& ctx) {
     return;
   }
   resp::appendInteger(ctx.out, static_cast<int64_t>(value->size()));
+}
+
+void getrangeCommand(CommandContext& ctx) {
+  int64_t start = 0;
+  int64_t end = 0;
+  if (!parseInt64OrReply(ctx, ctx.argv[2], start) || !parseInt64OrReply(ctx, ctx.argv[3], end)) {
+    return;
+  }
+  Keyspace::Item* item = ctx.keyspace.lookupRead(ctx.argv[1]);
+  if (item == nullptr) {
+    resp::appendBulk(ctx.out, "");
+    return;
+  }
+  const std::string* value = stringOf(item);
+  if (value == nullptr) {
+    resp::appendError(ctx.out, kWrongTypeError);
+    return;
+  }
+  const auto length = static_cast<int64_t>(value->size());
+  // Both ends negative and crossed is empty before clamping, as in Redis 7.
+  if (start < 0 && end < 0 && start > end) {
+    resp::appendBulk(ctx.out, "");
+    return;
+  }
+  start = std::max<int64_t>(start < 0 ? length + start : start, 0);
+  end = std::max<int64_t>(end < 0 ? length + end : end, 0);
+  end = std::min(end, length - 1);
+  if (start > end || length == 0) {
+    resp::appendBulk(ctx.out, "");
+    return;
+  }
+  resp::appendBulk(ctx.out, std::string_view(*value).substr(static_cast<size_t>(start),
+                                                            static_cast<size_t>(end - start + 1)));
+}
+
+void setrangeCommand(CommandContext& ctx) {
+  int64_t offset = 0;
+  if (!parseInt64OrReply(ctx, ctx.argv[2], offset)) {
+    return;
+  }
+  if (offset < 0) {
+    resp::appendError(ctx.out, "ERR offset is out of range");
+    return;
+  }
+  const std::string& patch = ctx.argv[3];
+  Keyspace::Item* item = ctx.keyspace.lookupWrite(ctx.argv[1]);
+  const std::string* current = stringOf(item);
+  if (item != nullptr && current == nullptr) {
+    resp::appendError(ctx.out, kWrongTypeError);
+    return;
+  }
+  // An empty patch changes nothing and creates nothing, whatever the offset.
+  if (patch.empty()) {
+    resp::appendInteger(ctx.out, current == nullptr ? 0 : static_cast<int64_t>(current->size()));
+    return;
+  }
+  if (static_cast<uint64_t>(offset) > kMaxStringLength ||
+      static_cast<uint64_t>(offset) + patch.size() > kMaxStringLength) {
+    resp::appendError(ctx.out, kMaxSizeError);
+    return;
+  }
+  const auto at = static_cast<size_t>(offset);
+  std::string updated = current == nullptr ? std::string() : *current;
+  if (updated.size() < at + patch.size()) {
+    updated.resize(at + patch.size(), '\0');
+  }
+  updated.replace(at, patch.size(), patch);
+  if (item != nullptr) {
+    ctx.keyspace.replaceString(*item, updated);
+  } else {
+    ctx.keyspace.setString(ctx.argv[1], updated);
+  }
+  resp::appendInteger(ctx.out, static_cast<int64_t>(updated.size()));
 }
 
 }  // namespace strata::cache::node

@@ -46,12 +46,13 @@ class CommandGenerator {
 
   Command next() {
     static const char* const kKinds[] = {
-        "GET",     "SET",      "SETNX",     "SETEX",  "PSETEX", "GETEX",      "GETDEL",
-        "MGET",    "MSET",     "MSETNX",    "INCR",   "DECR",   "INCRBY",     "DECRBY",
-        "APPEND",  "STRLEN",   "DEL",       "UNLINK", "EXISTS", "TYPE",       "EXPIRE",
-        "PEXPIRE", "EXPIREAT", "PEXPIREAT", "TTL",    "PTTL",   "EXPIRETIME", "PEXPIRETIME",
-        "PERSIST", "DBSIZE",   "PING",      "ECHO",   "SELECT", "CONFIG",     "CLIENT",
-        "UNKNOWN", "FLUSHALL",
+        "GET",      "SET",      "SETNX",     "SETEX",    "PSETEX",   "GETEX",       "GETDEL",
+        "MGET",     "MSET",     "MSETNX",    "INCR",     "DECR",     "INCRBY",      "DECRBY",
+        "APPEND",   "STRLEN",   "DEL",       "UNLINK",   "EXISTS",   "TYPE",        "EXPIRE",
+        "PEXPIRE",  "EXPIREAT", "PEXPIREAT", "TTL",      "PTTL",     "EXPIRETIME",  "PEXPIRETIME",
+        "PERSIST",  "DBSIZE",   "PING",      "ECHO",     "SELECT",   "CONFIG",      "CLIENT",
+        "UNKNOWN",  "FLUSHALL", "GETSET",    "GETRANGE", "SETRANGE", "INCRBYFLOAT", "RENAME",
+        "RENAMENX", "TOUCH",    "KEYS",
     };
     Command c;
     c.kind = kKinds[pick(std::size(kKinds))];
@@ -68,7 +69,7 @@ class CommandGenerator {
       for (int i = pick(4); i > 0; i--) {
         setOption(a, false);
       }
-    } else if (k == "SETNX" || k == "APPEND") {
+    } else if (k == "SETNX" || k == "APPEND" || k == "GETSET") {
       a = {k, key(), value()};
     } else if (k == "SETEX") {
       a = {k, key(), chance(0.7) ? relativeTtl(false) : edgeTtl(), value()};
@@ -79,7 +80,22 @@ class CommandGenerator {
       for (int i = pick(3); i > 0; i--) {
         setOption(a, true);
       }
-    } else if (k == "MGET" || k == "DEL" || k == "UNLINK" || k == "EXISTS") {
+    } else if (k == "GETRANGE") {
+      a = {k, key(), rangeIndex(), rangeIndex()};
+    } else if (k == "SETRANGE") {
+      // Offsets stay small or fail: a valid offset near 512 MiB would allocate that much.
+      const std::string offset = chance(0.8) ? std::to_string(between(0, 40))
+                                             : oneOf({"-1", "abc", "536870912", "", "01"});
+      a = {k, key(), offset, value()};
+    } else if (k == "INCRBYFLOAT") {
+      a = {k, key(), floating()};
+    } else if (k == "RENAME" || k == "RENAMENX") {
+      a = {k, key(), key()};
+    } else if (k == "KEYS") {
+      // Patterns matching at most one of the generator's keys: several matches come back in
+      // each server's own hash-table order.
+      a = {k, oneOf({"k:*", "co*", "n", "\\a", "?:1", "\0*"sv, "nomatch", "c[o]*", "[!a]"})};
+    } else if (k == "MGET" || k == "DEL" || k == "UNLINK" || k == "EXISTS" || k == "TOUCH") {
       a = {k};
       for (int i = pick(5); i > 0; i--) {
         a.push_back(key());
@@ -187,6 +203,23 @@ class CommandGenerator {
     return oneOf({"0", "-0", "+1", "01", "1.0", "", " 1", "abc", "9223372036854775807",
                   "-9223372036854775808", "9223372036854775808", "-9223372036854775809",
                   "99999999999999999999", "4611686018427387904", "-4611686018427387905"});
+  }
+
+  // GETRANGE indexes: small ones of either sign around the value lengths, and extremes.
+  std::string rangeIndex() {
+    if (chance(0.8)) {
+      return std::to_string(between(-12, 12));
+    }
+    return oneOf({"9223372036854775807", "-9223372036854775808", "abc", "", "1.0", "-3001"});
+  }
+
+  // INCRBYFLOAT increments: plain, exponent and hex forms, and texts Redis rejects.
+  std::string floating() {
+    if (chance(0.4)) {
+      return std::to_string(between(-1000, 1000)) + "." + std::to_string(between(0, 99));
+    }
+    return oneOf({"0", "-0.0", "1e3", "2.5e-3", "0x10", "1e400", "-1e-30", "inf", "-inf", "nan", "",
+                  " 1", "1 ", "abc", "1.5", "9223372036854775807", "1e5000", "3.0"});
   }
 
   // A valid relative TTL far longer than the run: no key expires during the test.
