@@ -81,6 +81,7 @@ void renamenxCommand(CommandContext& ctx);
 void touchCommand(CommandContext& ctx);
 void randomkeyCommand(CommandContext& ctx);
 void keysCommand(CommandContext& ctx);
+void scanCommand(CommandContext& ctx);
 
 // Strings (string_commands.cc).
 void getCommand(CommandContext& ctx);

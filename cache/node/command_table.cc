@@ -81,6 +81,7 @@ const CommandSpec kCommands[] = {
     {"touch", -2, kRead | kFast, "@keyspace @read @fast", 1, -1, 1, &touchCommand},
     {"randomkey", 1, kRead, "@keyspace @read @slow", 0, 0, 0, &randomkeyCommand},
     {"keys", 2, kRead, "@keyspace @read @slow @dangerous", 0, 0, 0, &keysCommand},
+    {"scan", -2, kRead, "@keyspace @read @slow", 0, 0, 0, &scanCommand},
     {"dbsize", 1, kRead | kFast, "@keyspace @read @fast", 0, 0, 0, &dbsizeCommand},
     {"flushall", -1, kWrite, "@keyspace @write @slow @dangerous", 0, 0, 0, &flushallCommand},
     {"flushdb", -1, kWrite, "@keyspace @write @slow @dangerous", 0, 0, 0, &flushallCommand},

@@ -50,6 +50,7 @@ Keyspace::Item& Keyspace::setString(std::string_view key, std::string_view value
   if (it == map_.end()) {
     it = map_.emplace(std::string(key), Entry{Value(std::in_place_index<0>, value)}).first;
     used_bytes_ += itemBytes(*it);
+    scan_index_.emplace(hashOf(it->first), &*it);
     return *it;
   }
   Item& item = *it;
@@ -89,16 +90,20 @@ bool Keyspace::erase(std::string_view key) {
 void Keyspace::erase(Item& item) {
   removeFromExpiring(item);
   used_bytes_ -= itemBytes(item);
+  scan_index_.erase({hashOf(item.first), &item});
   // Erase through an iterator: the key argument must not be a reference into the node.
   map_.erase(map_.find(item.first));
 }
 
 Keyspace::Item& Keyspace::rename(Item& item, std::string_view to) {
+  scan_index_.erase({hashOf(item.first), &item});
   auto node = map_.extract(map_.find(item.first));
   used_bytes_ -= node.key().size();
   node.key().assign(to);
   used_bytes_ += to.size();
-  return *map_.insert(std::move(node)).position;
+  Item& moved = *map_.insert(std::move(node)).position;
+  scan_index_.emplace(hashOf(moved.first), &moved);
+  return moved;
 }
 
 Keyspace::Item* Keyspace::randomItem() {
@@ -119,6 +124,20 @@ Keyspace::Item* Keyspace::randomItem() {
     }
   }
   return nullptr;
+}
+
+uint64_t Keyspace::scan(uint64_t cursor, uint64_t count, std::vector<Item*>& out) {
+  auto it = scan_index_.lower_bound({static_cast<size_t>(cursor), nullptr});
+  uint64_t visited = 0;
+  while (it != scan_index_.end() && visited < count) {
+    const size_t hash = it->first;
+    for (; it != scan_index_.end() && it->first == hash; ++it) {
+      out.push_back(it->second);
+      visited++;
+    }
+  }
+  // The next hash is never 0: a key hashing to 0 is first in the order, visited by cursor 0.
+  return it == scan_index_.end() ? 0 : it->first;
 }
 
 void Keyspace::setExpire(Item& item, int64_t expire_at_ms) {
@@ -191,6 +210,7 @@ ExpireCycleStats Keyspace::activeExpireCycle(int64_t budget_us) {
 
 void Keyspace::clear() {
   expiring_.clear();
+  scan_index_.clear();
   map_.clear();
   used_bytes_ = 0;
 }

@@ -1,11 +1,13 @@
 // Keyspace: the cache node's single database. A hash map from key to entry (value plus
-// absolute expire time), an array of the keys that carry a TTL for O(1) random sampling, the
-// passive and active expiry that Redis performs, and a running byte count for INFO memory.
+// absolute expire time), an array of the keys that carry a TTL for O(1) random sampling, an
+// index of the keys in hash order for SCAN's cursor, the passive and active expiry that Redis
+// performs, and a running byte count for INFO memory.
 #pragma once
 
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,7 +61,9 @@ class Keyspace {
   static constexpr size_t kRepeatPercent = 25;
   // Bookkeeping bytes charged per key on top of key and value bytes: the map node, the bucket
   // pointer and the string headers. An estimate, kept so used_memory tracks key count too.
-  static constexpr size_t kEntryOverhead = sizeof(Item) + 2 * sizeof(void*);
+  // The scan index adds a tree node per key (three links, a colour, the pair).
+  static constexpr size_t kEntryOverhead =
+      sizeof(Item) + 2 * sizeof(void*) + 4 * sizeof(void*) + sizeof(std::pair<size_t, void*>);
 
   explicit Keyspace(const Clock& clock, uint64_t seed = 0x5eed);
   Keyspace(const Keyspace&) = delete;
@@ -104,6 +108,14 @@ class Keyspace {
     }
   }
 
+  // SCAN: appends to `out` the items from `cursor` on in hash order, at least `count` of them
+  // unless the keyspace ends first (keys sharing a hash are never split), and returns the
+  // cursor to continue from, 0 once every key was visited. Items may have expired: the caller
+  // checks them after the walk. Because the order is by the key's hash, not by position in a
+  // table, inserts, deletes and rehashing between calls cannot hide a key from a scan: every
+  // key present for the whole scan is returned exactly once.
+  uint64_t scan(uint64_t cursor, uint64_t count, std::vector<Item*>& out);
+
   // Sets or clears an absolute expire time.
   void setExpire(Item& item, int64_t expire_at_ms);
   // Returns true if the item had a TTL.
@@ -135,8 +147,12 @@ class Keyspace {
   bool expireIfNeeded(Item& item, int64_t now_ms);
   void removeFromExpiring(Item& item);
 
+  size_t hashOf(std::string_view key) const { return map_.hash_function()(key); }
+
   const Clock& clock_;
   Map map_;
+  // Every key by (hash, item), the order SCAN walks; the item pointer breaks hash ties.
+  std::set<std::pair<size_t, Item*>> scan_index_;
   std::vector<Item*> expiring_;
   size_t used_bytes_ = 0;
   uint64_t hits_ = 0;

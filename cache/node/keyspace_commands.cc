@@ -1,5 +1,8 @@
 // Generic keyspace commands: DEL/UNLINK, EXISTS, TYPE, the EXPIRE family, TTL/PTTL,
-// EXPIRETIME/PEXPIRETIME, PERSIST, RENAME/RENAMENX, TOUCH, RANDOMKEY and KEYS.
+// EXPIRETIME/PEXPIRETIME, PERSIST, RENAME/RENAMENX, TOUCH, RANDOMKEY, KEYS and SCAN.
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <optional>
 #include <vector>
 
@@ -170,6 +173,30 @@ void renameGeneric(CommandContext& ctx, bool nx) {
   nx ? resp::appendInteger(ctx.out, 1) : resp::appendStatus(ctx.out, "OK");
 }
 
+// Redis's parseScanCursorOrReply: strtoull over the argument read as a C string, so "-1"
+// wraps, "" is 0 and text after a NUL is ignored; a leading space, trailing junk or a value
+// past 64 bits is "ERR invalid cursor".
+bool parseScanCursorOrReply(CommandContext& ctx, uint64_t& cursor) {
+  const std::string text(untilNul(ctx.argv[1]));
+  errno = 0;
+  char* end = nullptr;
+  cursor = std::strtoull(text.c_str(), &end, 10);
+  if ((!text.empty() && std::isspace(static_cast<unsigned char>(text[0])) != 0) || *end != '\0' ||
+      errno == ERANGE) {
+    resp::appendError(ctx.out, "ERR invalid cursor");
+    return false;
+  }
+  return true;
+}
+
+std::string_view typeName(const Value& value) {
+  switch (valueType(value)) {
+    case ValueType::String:
+      return "string";
+  }
+  return "none";
+}
+
 }  // namespace
 
 void delCommand(CommandContext& ctx) {
@@ -279,6 +306,64 @@ void keysCommand(CommandContext& ctx) {
   resp::appendArrayHeader(ctx.out, static_cast<int64_t>(keys.size()));
   for (const std::string* key : keys) {
     resp::appendBulk(ctx.out, *key);
+  }
+}
+
+void scanCommand(CommandContext& ctx) {
+  uint64_t cursor = 0;
+  if (!parseScanCursorOrReply(ctx, cursor)) {
+    return;
+  }
+  const Argv& argv = ctx.argv;
+  int64_t count = 10;
+  const std::string* pattern = nullptr;
+  std::string_view type;
+  bool has_type = false;
+  for (size_t i = 2; i < argv.size(); i += 2) {
+    const std::string_view opt = untilNul(argv[i]);
+    const bool has_value = i + 1 < argv.size();
+    if (equalsIgnoreCase(opt, "count") && has_value) {
+      if (!parseInt64OrReply(ctx, argv[i + 1], count)) {
+        return;
+      }
+      if (count < 1) {
+        resp::appendError(ctx.out, kSyntaxError);
+        return;
+      }
+    } else if (equalsIgnoreCase(opt, "match") && has_value) {
+      pattern = argv[i + 1] == "*" ? nullptr : &argv[i + 1];
+    } else if (equalsIgnoreCase(opt, "type") && has_value) {
+      type = untilNul(argv[i + 1]);
+      has_type = true;
+    } else {
+      resp::appendError(ctx.out, kSyntaxError);
+      return;
+    }
+  }
+  std::vector<Keyspace::Item*> visited;
+  const uint64_t next = ctx.keyspace.scan(cursor, static_cast<uint64_t>(count), visited);
+  // Filter after the walk: deleting an expired key must not disturb the walk itself. An
+  // unknown type name matches nothing, as in Redis 7.0.
+  std::vector<std::string> keys;
+  std::optional<GlobPattern> glob;
+  if (pattern != nullptr) {
+    glob.emplace(*pattern, false);
+  }
+  for (Keyspace::Item* item : visited) {
+    if ((glob && !glob->matches(item->first)) ||
+        (has_type && !equalsIgnoreCase(type, typeName(item->second.value)))) {
+      continue;
+    }
+    std::string key = item->first;
+    if (ctx.keyspace.lookupWrite(key) != nullptr) {  // deletes the key if its time has passed
+      keys.push_back(std::move(key));
+    }
+  }
+  resp::appendArrayHeader(ctx.out, 2);
+  resp::appendBulk(ctx.out, std::to_string(next));
+  resp::appendArrayHeader(ctx.out, static_cast<int64_t>(keys.size()));
+  for (const std::string& key : keys) {
+    resp::appendBulk(ctx.out, key);
   }
 }
 

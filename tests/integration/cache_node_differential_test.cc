@@ -46,13 +46,13 @@ class CommandGenerator {
 
   Command next() {
     static const char* const kKinds[] = {
-        "GET",      "SET",      "SETNX",     "SETEX",    "PSETEX",   "GETEX",       "GETDEL",
-        "MGET",     "MSET",     "MSETNX",    "INCR",     "DECR",     "INCRBY",      "DECRBY",
-        "APPEND",   "STRLEN",   "DEL",       "UNLINK",   "EXISTS",   "TYPE",        "EXPIRE",
-        "PEXPIRE",  "EXPIREAT", "PEXPIREAT", "TTL",      "PTTL",     "EXPIRETIME",  "PEXPIRETIME",
-        "PERSIST",  "DBSIZE",   "PING",      "ECHO",     "SELECT",   "CONFIG",      "CLIENT",
-        "UNKNOWN",  "FLUSHALL", "GETSET",    "GETRANGE", "SETRANGE", "INCRBYFLOAT", "RENAME",
-        "RENAMENX", "TOUCH",    "KEYS",
+        "GET",      "SET",      "SETNX",     "SETEX",     "PSETEX",   "GETEX",       "GETDEL",
+        "MGET",     "MSET",     "MSETNX",    "INCR",      "DECR",     "INCRBY",      "DECRBY",
+        "APPEND",   "STRLEN",   "DEL",       "UNLINK",    "EXISTS",   "TYPE",        "EXPIRE",
+        "PEXPIRE",  "EXPIREAT", "PEXPIREAT", "TTL",       "PTTL",     "EXPIRETIME",  "PEXPIRETIME",
+        "PERSIST",  "DBSIZE",   "PING",      "ECHO",      "SELECT",   "CONFIG",      "CLIENT",
+        "UNKNOWN",  "FLUSHALL", "GETSET",    "GETRANGE",  "SETRANGE", "INCRBYFLOAT", "RENAME",
+        "RENAMENX", "TOUCH",    "KEYS",      "RANDOMKEY", "SCAN",
     };
     Command c;
     c.kind = kKinds[pick(std::size(kKinds))];
@@ -91,6 +91,21 @@ class CommandGenerator {
       a = {k, key(), floating()};
     } else if (k == "RENAME" || k == "RENAMENX") {
       a = {k, key(), key()};
+    } else if (k == "RANDOMKEY") {
+      a = {k};
+    } else if (k == "SCAN") {
+      // Which keys come back is each server's own order; the cursor and option errors and the
+      // reply's shape are compared (see repliesAgree).
+      a = {k, oneOf({"0", "", "-1", "+0", " 1", "1 ", "abc", "18446744073709551616", "0\0x"sv})};
+      for (int i = pick(3); i > 0; i--) {
+        const std::string opt = oneOf({"COUNT", "MATCH", "TYPE", "bogus"});
+        a.push_back(keyword(opt));
+        if (chance(0.9)) {
+          a.push_back(opt == "COUNT"  ? oneOf({"1", "10", "0", "-1", "abc", "1000"})
+                      : opt == "TYPE" ? oneOf({"string", "STRING", "hash", "none"})
+                                      : oneOf({"*", "k*", "[a-c]", "\\"}));
+        }
+      }
     } else if (k == "KEYS") {
       // Patterns matching at most one of the generator's keys: several matches come back in
       // each server's own hash-table order.
@@ -333,6 +348,14 @@ std::string encodeInline(const std::vector<std::string>& argv) {
 bool repliesAgree(const std::string& kind, const std::string& a, const std::string& b) {
   if (a == b) {
     return true;
+  }
+  // RANDOMKEY: a key from both or from neither. SCAN: the same error, or both a cursor and a
+  // key list.
+  if (kind == "RANDOMKEY") {
+    return a[0] == '$' && b[0] == '$' && (a == "$-1\r\n") == (b == "$-1\r\n");
+  }
+  if (kind == "SCAN") {
+    return a.rfind("*2\r\n", 0) == 0 && b.rfind("*2\r\n", 0) == 0;
   }
   int64_t tolerance = 0;
   if (kind == "TTL" || kind == "EXPIRETIME") {

@@ -1,9 +1,12 @@
 // Tests for the cache node's GETSET, GETRANGE, SETRANGE, INCRBYFLOAT, RENAME/RENAMENX, TOUCH,
-// RANDOMKEY and KEYS: semantics, TTL handling and the exact Redis 7 reply bytes, errors included.
+// RANDOMKEY, KEYS and SCAN: semantics, TTL handling and the exact Redis 7 reply bytes, errors
+// included.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "cache/node/command_handlers.h"
 #include "cache/resp/resp.h"
@@ -23,6 +26,32 @@ using testing::kOk;
 const std::string kNotInteger = err("ERR value is not an integer or out of range");
 const std::string kNotFloat = err("ERR value is not a valid float");
 const std::string kEmpty = bulk("");
+
+// Reads a SCAN reply: the next cursor and the keys.
+struct ScanReply {
+  std::string cursor;
+  std::vector<std::string> keys;
+};
+
+ScanReply parseScan(const std::string& reply) {
+  ScanReply parsed;
+  size_t pos = reply.find("\r\n") + 2;  // "*2"
+  auto readBulk = [&]() {
+    const size_t header_end = reply.find("\r\n", pos);
+    const auto length = std::stoul(reply.substr(pos + 1, header_end - pos - 1));
+    std::string value = reply.substr(header_end + 2, length);
+    pos = header_end + 2 + length + 2;
+    return value;
+  };
+  parsed.cursor = readBulk();
+  const size_t header_end = reply.find("\r\n", pos);
+  const auto count = std::stoul(reply.substr(pos + 1, header_end - pos - 1));
+  pos = header_end + 2;
+  for (size_t i = 0; i < count; i++) {
+    parsed.keys.push_back(readBulk());
+  }
+  return parsed;
+}
 
 TEST(NodeStringKeyspaceCommandsTest, GetsetReturnsOldValueAndClearsTtl) {
   CommandHarness h;
@@ -183,6 +212,81 @@ TEST(NodeStringKeyspaceCommandsTest, KeysMatchesGlobAndSkipsExpired) {
   h.clock.advance(6);
   EXPECT_EQ(h.run({"KEYS", "k:*"}), "*0\r\n");
   EXPECT_EQ(h.run({"KEYS"}), err("ERR wrong number of arguments for 'keys' command"));
+}
+
+TEST(NodeStringKeyspaceCommandsTest, ScanArgumentsAndErrors) {
+  CommandHarness h;
+  EXPECT_EQ(h.run({"SCAN", "0"}), "*2\r\n" + bulk("0") + "*0\r\n");
+  EXPECT_EQ(h.run({"SET", "a", "1"}), kOk);
+  const std::string only_a = "*2\r\n" + bulk("0") + "*1\r\n" + bulk("a");
+  EXPECT_EQ(h.run({"SCAN", "0"}), only_a);
+  // Cursors are read as strtoull reads them: "" and "+0" are 0, "-1" wraps (past every key).
+  EXPECT_EQ(h.run({"SCAN", ""}), only_a);
+  EXPECT_EQ(h.run({"SCAN", "+0"}), only_a);
+  EXPECT_EQ(h.run({"SCAN", "0\0junk"s}), only_a);
+  EXPECT_EQ(h.run({"SCAN", "-1"}), "*2\r\n" + bulk("0") + "*0\r\n");
+  for (const std::string bad : {" 1", "1 ", "0x", "abc", "18446744073709551616"}) {
+    EXPECT_EQ(h.run({"SCAN", bad}), err("ERR invalid cursor")) << bad;
+  }
+  EXPECT_EQ(h.run({"SCAN", "0", "COUNT", "0"}), err("ERR syntax error"));
+  EXPECT_EQ(h.run({"SCAN", "0", "count", "-1"}), err("ERR syntax error"));
+  EXPECT_EQ(h.run({"SCAN", "0", "COUNT", "abc"}), kNotInteger);
+  EXPECT_EQ(h.run({"SCAN", "0", "MATCH"}), err("ERR syntax error"));
+  EXPECT_EQ(h.run({"SCAN", "0", "bogus", "1"}), err("ERR syntax error"));
+  EXPECT_EQ(h.run({"SCAN", "0", "TYPE", "STRING"}), only_a);
+  EXPECT_EQ(h.run({"SCAN", "0", "type", "bogus"}), "*2\r\n" + bulk("0") + "*0\r\n");
+  EXPECT_EQ(h.run({"SCAN", "0", "MATCH", "b*"}), "*2\r\n" + bulk("0") + "*0\r\n");
+  EXPECT_EQ(h.run({"SCAN"}), err("ERR wrong number of arguments for 'scan' command"));
+  // MATCH * takes the empty key too.
+  EXPECT_EQ(h.run({"SET", "", "e"}), kOk);
+  std::set<std::string> all;
+  for (const auto& key : parseScan(h.run({"SCAN", "0", "MATCH", "*", "COUNT", "100"})).keys) {
+    all.insert(key);
+  }
+  EXPECT_EQ(all, (std::set<std::string>{"", "a"}));
+}
+
+// The cursor guarantee: a key present for the whole scan is returned (exactly once here),
+// however many keys are added and deleted between calls, growing the table through rehashes.
+TEST(NodeStringKeyspaceCommandsTest, ScanReturnsEveryStableKeyDespiteChurn) {
+  CommandHarness h;
+  constexpr int kStable = 300;
+  for (int i = 0; i < kStable; i++) {
+    h.run({"SET", "stable:" + std::to_string(i), "v"});
+  }
+  std::map<std::string, int> seen;
+  std::string cursor = "0";
+  int calls = 0;
+  int churn = 0;
+  do {
+    const ScanReply reply = parseScan(h.run({"SCAN", cursor, "COUNT", "7"}));
+    for (const auto& key : reply.keys) {
+      seen[key]++;
+    }
+    cursor = reply.cursor;
+    // Between calls: add a batch of keys (forcing rehashes) and delete some of them.
+    for (int i = 0; i < 40; i++, churn++) {
+      h.run({"SET", "churn:" + std::to_string(churn), "v"});
+    }
+    h.run({"DEL", "churn:" + std::to_string(churn - 3), "churn:" + std::to_string(churn - 17)});
+    ASSERT_LT(++calls, 10'000);
+  } while (cursor != "0");
+  for (int i = 0; i < kStable; i++) {
+    EXPECT_EQ(seen["stable:" + std::to_string(i)], 1) << i;
+  }
+  // Expired keys are not returned, and MATCH and COUNT combine.
+  EXPECT_EQ(h.run({"PEXPIRE", "stable:0", "5"}), integer(1));
+  h.clock.advance(6);
+  std::set<std::string> matched;
+  cursor = "0";
+  do {
+    const ScanReply reply = parseScan(h.run({"SCAN", cursor, "MATCH", "stable:?", "COUNT", "50"}));
+    matched.insert(reply.keys.begin(), reply.keys.end());
+    cursor = reply.cursor;
+  } while (cursor != "0");
+  EXPECT_EQ(matched.size(), 9u);
+  EXPECT_EQ(matched.count("stable:0"), 0u);
+  EXPECT_EQ(matched.count("stable:9"), 1u);
 }
 
 }  // namespace
